@@ -1,0 +1,15 @@
+"""probax: probabilistic deep learning on JAX with TensorFlow Probability's names.
+
+Example:
+  >>> import probax as px
+  >>> tfd = px.distributions
+  >>> d = tfd.Normal(loc=0., scale=1.)
+  >>> x = d.sample(seed=0)
+  >>> px_ = d.prob(x)
+
+"""
+
+from probax import distributions, math
+
+__all__ = ["distributions", "math"]
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Plumbing shared by every layer of probax: checks, keys, shapes and dtypes."""

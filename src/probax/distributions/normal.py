@@ -1,0 +1,89 @@
+"""The Normal (Gaussian) distribution."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax.scipy import special
+
+from probax.distributions import constraints
+from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.distributions.kl import RegisterKL
+
+_HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+
+
+class Normal(Distribution):
+    """Normal distribution with mean `loc` and standard deviation `scale`.
+
+    pdf(x) = exp(-((x - loc) / scale)**2 / 2) / (scale * sqrt(2 pi)).
+
+    Args:
+      loc: mean.
+      scale: standard deviation, positive.
+      validate_args: check parameters and values, raising `ValueError` on bad ones.
+      allow_nan_stats: return NaN for undefined statistics instead of raising.
+      name: a name for this distribution.
+
+    Example:
+      >>> d = Normal(loc=0., scale=1.)
+      >>> x = d.sample(seed=0)
+      >>> float(d.cdf(0.))
+      0.5
+
+    """
+
+    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name=None):
+        super().__init__(loc=loc, scale=scale, validate_args=validate_args,
+                         allow_nan_stats=allow_nan_stats, name=name)
+
+    @classmethod
+    def _parameter_properties(cls):
+        return dict(
+            loc=ParameterProperties(constraint=constraints.real),
+            scale=ParameterProperties(constraint=constraints.positive),
+        )
+
+    def _z(self, x):
+        return (x - self.loc) / self.scale
+
+    def _sample(self, shape, key):
+        return self.loc + self.scale * jax.random.normal(key, shape, self.dtype)
+
+    def _log_prob(self, x):
+        return -0.5 * jnp.square(self._z(x)) - jnp.log(self.scale) - _HALF_LOG_TWO_PI
+
+    def _cdf(self, x):
+        return special.ndtr(self._z(x))
+
+    def _log_cdf(self, x):
+        return special.log_ndtr(self._z(x))
+
+    def _survival_function(self, x):
+        return special.ndtr(-self._z(x))
+
+    def _log_survival_function(self, x):
+        return special.log_ndtr(-self._z(x))
+
+    def _quantile(self, p):
+        return self.loc + self.scale * special.ndtri(p)
+
+    def _mean(self):
+        return self.loc
+
+    def _mode(self):
+        return self.loc
+
+    def _stddev(self):
+        return self.scale
+
+    def _entropy(self):
+        return 0.5 + _HALF_LOG_TWO_PI + jnp.log(self.scale)
+
+
+@RegisterKL(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal):
+    ratio = p.scale / q.scale
+    return 0.5 * (jnp.square((p.loc - q.loc) / q.scale) + jnp.square(ratio) - 1) - jnp.log(ratio)
