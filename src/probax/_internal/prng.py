@@ -29,10 +29,13 @@ def as_key(seed, caller: str) -> jax.Array:
         )
     if isinstance(seed, int | np.integer):
         return jax.random.key(int(seed))
-    seed_array = jnp.asarray(seed) if not isinstance(seed, jax.Array) else seed
+    try:
+        seed_array = seed if isinstance(seed, jax.Array) else jnp.asarray(seed)
+    except TypeError as err:
+        raise ValueError(f"{caller}: seed must be a jax.random key or an int, got {seed!r}.") from err
     if jnp.issubdtype(seed_array.dtype, jax.dtypes.prng_key):
         if seed_array.shape != ():
-            raise ValueError(f"{caller}: seed must be a single key, got key array of shape {seed_array.shape}.")
+            raise ValueError(f"{caller}: seed must be a single key, got a key array of shape {seed_array.shape}.")
         return seed_array
     if seed_array.dtype == jnp.uint32 and seed_array.shape == (2,):
         return seed_array

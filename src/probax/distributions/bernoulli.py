@@ -78,7 +78,7 @@ class Bernoulli(Distribution):
         return jnp.where(x < 0, -jnp.inf, jnp.where(x < 1, log_p0, 0.0))
 
     def _quantile(self, p):
-        return jnp.where(p <= 1 - self.probs_parameter(), 0.0, 1.0)
+        return jnp.where(p <= 1 - self.probs_parameter(), 0, 1).astype(p.dtype)
 
     def _mean(self):
         return self.probs_parameter()

@@ -81,13 +81,13 @@ def betaincinv(a, b, p):
     dtype = jnp.result_type(a, b, p, float)
     a, b, p = jnp.broadcast_arrays(*(jnp.asarray(v, dtype) for v in (a, b, p)))
     lo, _ = _log_range(dtype)
-    upper = p > 0.5
 
     def objective(logit_x):
+        # Work with whichever of x and 1 - x is small, where it is represented exactly.
         x = jax.nn.sigmoid(logit_x)
         one_minus_x = jax.nn.sigmoid(-logit_x)
         return jnp.where(
-            upper, (1 - p) - special.betainc(b, a, one_minus_x), special.betainc(a, b, x) - p
+            logit_x > 0, (1 - p) - special.betainc(b, a, one_minus_x), special.betainc(a, b, x) - p
         )
 
     logit_x = find_root_chandrupatla(objective, jnp.full_like(p, lo), jnp.full_like(p, -lo))
