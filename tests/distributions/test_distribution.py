@@ -161,3 +161,8 @@ def test_sample_gradient_is_reparameterized():
     np.testing.assert_allclose([g_loc, g_scale], [1.0, float(jnp.mean(draws))], rtol=1e-12)
     assert tfd.Normal.reparameterization_type is tfd.FULLY_REPARAMETERIZED
     assert tfd.Bernoulli.reparameterization_type is tfd.NOT_REPARAMETERIZED
+
+
+def test_nan_values_propagate_instead_of_becoming_minus_inf():
+    assert np.isnan(tfd.Normal(0.0, 1.0).log_prob(jnp.nan))
+    assert np.isnan(tfd.Bernoulli(probs=0.3).log_prob(jnp.nan))

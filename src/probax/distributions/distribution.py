@@ -71,8 +71,9 @@ class Distribution:
     reparameterization_type: ClassVar[ReparameterizationType] = FULLY_REPARAMETERIZED
     # Names of family-specific static (non-array) constructor arguments.
     _static_names: ClassVar[tuple[str, ...]] = ()
-    # The set that values lie in; families with parameter-dependent support override `_support`.
-    _value_support: ClassVar[constraints.Constraint | None] = constraints.real
+    # The set that values lie in (None: the whole real line, nothing to mask); families with
+    # parameter-dependent support override `_support`.
+    _value_support: ClassVar[constraints.Constraint | None] = None
 
     # ------------------------------------------------------------------ construction
     def __init_subclass__(cls, **kwargs):
@@ -278,18 +279,23 @@ class Distribution:
         """The set that values lie in (possibly parameter dependent). None: unchecked."""
         return self._value_support
 
-    def _in_support(self, value) -> jax.Array | None:
+    def _support_masks(self, value) -> tuple[jax.Array, jax.Array] | None:
+        """(inside, has_nan) per event; None when values are unconstrained.
+
+        NaN counts as inside: it propagates as NaN, as in TFP, rather than becoming -inf.
+        """
         support = self._support()
         if support is None:
             return None
+        event_axes = tuple(range(-len(self.event_shape), 0))
         inside = support.check(value)
-        if support.event_ndims < len(self.event_shape):
-            axes = tuple(range(-len(self.event_shape) + support.event_ndims, 0))
-            inside = jnp.all(inside, axis=axes)
-        return inside
+        if support.event_ndims < len(event_axes):
+            inside = jnp.all(inside, axis=event_axes[: len(event_axes) - support.event_ndims])
+        has_nan = jnp.any(jnp.isnan(value), axis=event_axes) if event_axes else jnp.isnan(value)
+        return inside | has_nan, has_nan
 
     def _check_in_support(self, inside, what: str) -> None:
-        if self.validate_args and inside is not None:
+        if self.validate_args:
             checks.check(
                 inside,
                 f"{type(self).__name__}.{what}: value outside the support "
@@ -322,11 +328,12 @@ class Distribution:
         """Log density (or log mass) of `value`; `-inf` outside the support."""
         value = self._value_as_array(value)
         aligned, aligned_value, out_shape = self._aligned_with_value(value, "log_prob")
-        inside = aligned._in_support(aligned_value)
-        self._check_in_support(inside, "log_prob")
+        masks = aligned._support_masks(aligned_value)
         result = aligned._log_prob(aligned_value)
-        if inside is not None:
-            result = jnp.where(inside, result, -jnp.inf)
+        if masks is not None:
+            inside, has_nan = masks
+            self._check_in_support(inside, "log_prob")
+            result = jnp.where(has_nan, jnp.nan, jnp.where(inside, result, -jnp.inf))
         return jnp.broadcast_to(result, out_shape)
 
     def prob(self, value) -> jax.Array:
