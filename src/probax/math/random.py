@@ -88,6 +88,7 @@ def _gamma_draws_jvp(log_space, primals, tangents):
     return draws, derivative * concentration_dot
 
 
+@functools.partial(jax.jit, static_argnames=("shape", "dtype", "log_space"))
 def random_gamma(key, concentration, shape, dtype=None, log_space: bool = False):
     """Standard gamma draws (rate 1), or their logarithms, with implicit gradients.
 
@@ -107,7 +108,8 @@ def random_gamma(key, concentration, shape, dtype=None, log_space: bool = False)
       >>> x = random_gamma(jax.random.key(0), 2.0, (1000,))
       >>> x.shape
       (1000,)
+
     """
     dtype = dtype or jnp.result_type(concentration, float)
-    concentration = jnp.broadcast_to(jnp.asarray(concentration, dtype), shape)
+    concentration = jnp.broadcast_to(jnp.asarray(concentration, dtype), tuple(shape))
     return _gamma_draws(key, concentration, log_space)
