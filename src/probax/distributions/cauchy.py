@@ -1,0 +1,128 @@
+"""The Cauchy distribution."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from probax.distributions import constraints
+from probax.distributions.distribution import Distribution, ParameterProperties
+
+_LOG_PI = math.log(math.pi)
+
+
+def log1p_square(z):
+    """log(1 + z**2) without overflow for huge |z| and with full precision for tiny |z|.
+
+    Example:
+      >>> round(float(log1p_square(jnp.float32(1e30))), 3)  # 2 * log(1e30); z**2 would overflow
+      138.155
+
+    """
+    big = jnp.abs(z) > 1
+    # Each branch gets an input where it is finite, so the unused one cannot poison gradients.
+    z_small = jnp.where(big, 0.0, z)
+    z_big = jnp.where(big, z, 1.0)
+    return jnp.where(
+        big,
+        2 * jnp.log(jnp.abs(z_big)) + jnp.log1p(jnp.square(1 / z_big)),
+        jnp.log1p(jnp.square(z_small)),
+    )
+
+
+def log_arctan_tail(w):
+    """log(arctan2(1, w)) = log P-tail angle, stable as w -> +inf (where it tends to -log w).
+
+    Example:
+      >>> round(float(log_arctan_tail(jnp.float32(1e30))), 3)  # -log(1e30)
+      -69.078
+
+    """
+    # arctan(1/w) = (1/w)(1 - 1/(3 w**2) + ...): past 1/sqrt(eps) the correction is below rounding,
+    # and -log(w) keeps working where 1/w would underflow.
+    far = w > 1 / math.sqrt(float(jnp.finfo(jnp.result_type(w)).eps))
+    return jnp.where(far, -jnp.log(jnp.where(far, w, 1.0)), jnp.log(jnp.arctan2(1.0, jnp.where(far, 1.0, w))))
+
+
+class Cauchy(Distribution):
+    """Cauchy distribution with location `loc` and scale `scale`.
+
+    pdf(x) = 1 / (pi * scale * (1 + ((x - loc) / scale)**2)).
+
+    The mean and variance do not exist: they are NaN (or raise when
+    `allow_nan_stats=False`).
+
+    Args:
+      loc: location (the median and mode).
+      scale: half width at half maximum, positive.
+      validate_args: check parameters and values, raising `ValueError` on bad ones.
+      allow_nan_stats: return NaN for undefined statistics instead of raising.
+      name: a name for this distribution.
+
+    Example:
+      >>> d = Cauchy(loc=0., scale=1.)
+      >>> float(d.cdf(1.))
+      0.75
+
+    """
+
+    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name=None):
+        super().__init__(loc=loc, scale=scale, validate_args=validate_args,
+                         allow_nan_stats=allow_nan_stats, name=name)
+
+    @classmethod
+    def _parameter_properties(cls):
+        return dict(
+            loc=ParameterProperties(constraint=constraints.real),
+            scale=ParameterProperties(constraint=constraints.positive),
+        )
+
+    def _z(self, x):
+        return (x - self.loc) / self.scale
+
+    def _sample(self, shape, key):
+        return self.loc + self.scale * jax.random.cauchy(key, shape, self.dtype)
+
+    def _log_prob(self, x):
+        return -_LOG_PI - jnp.log(self.scale) - log1p_square(self._z(x))
+
+    # arctan2(1, -z) / pi = 1/2 + arctan(z) / pi, without the cancellation in the lower tail.
+    def _cdf(self, x):
+        return jnp.arctan2(1.0, -self._z(x)) / jnp.pi
+
+    def _log_cdf(self, x):
+        return log_arctan_tail(-self._z(x)) - _LOG_PI
+
+    def _survival_function(self, x):
+        return jnp.arctan2(1.0, self._z(x)) / jnp.pi
+
+    def _log_survival_function(self, x):
+        return log_arctan_tail(self._z(x)) - _LOG_PI
+
+    def _quantile(self, p):
+        # tan(pi (p - 1/2)) loses p's precision in the tails; there -cot(pi p) and cot(pi (1 - p))
+        # keep it (1 - p is exact for p >= 1/2).
+        central = jnp.abs(p - 0.5) < 0.25
+        lower = p < 0.5
+        tail = jnp.where(lower, p, 1 - p)
+        tail_value = 1 / jnp.tan(jnp.pi * jnp.where(central, 0.25, tail))
+        z = jnp.where(
+            central,
+            jnp.tan(jnp.pi * jnp.where(central, p - 0.5, 0.0)),
+            jnp.where(lower, -tail_value, tail_value),
+        )
+        return self.loc + self.scale * z
+
+    def _mean(self):
+        return jnp.full_like(self.loc + self.scale, jnp.nan)
+
+    def _variance(self):
+        return jnp.full_like(self.loc + self.scale, jnp.nan)
+
+    def _mode(self):
+        return self.loc + jnp.zeros_like(self.scale)
+
+    def _entropy(self):
+        return math.log(4 * math.pi) + jnp.log(self.scale) + jnp.zeros_like(self.loc)
