@@ -21,15 +21,12 @@ def log1p_square(z):
       138.155
 
     """
-    big = jnp.abs(z) > 1
-    # Each branch gets an input where it is finite, so the unused one cannot poison gradients.
-    z_small = jnp.where(big, 0.0, z)
-    z_big = jnp.where(big, z, 1.0)
-    return jnp.where(
-        big,
-        2 * jnp.log(jnp.abs(z_big)) + jnp.log1p(jnp.square(1 / z_big)),
-        jnp.log1p(jnp.square(z_small)),
-    )
+    # One log1p per element (this sits in the hot path of StudentT and Cauchy log_prob): beyond
+    # |z| = 1/eps, log1p(z**2) = 2 log1p(|z|) to within an absolute 2/|z| <= 2 eps, and below
+    # it z**2 cannot overflow.
+    big = jnp.abs(z) > 1 / jnp.finfo(jnp.result_type(z, float)).eps
+    r = jnp.log1p(jnp.where(big, jnp.abs(z), jnp.square(z)))
+    return jnp.where(big, 2 * r, r)
 
 
 def log_arctan_tail(w):
