@@ -55,7 +55,7 @@ def test_extreme_logits_stay_finite_in_float32():
     lp = d.log_prob(jnp.array([1, 0]))
     np.testing.assert_allclose(lp, [-100.0, -100.0], rtol=1e-6)
     assert np.all(np.isfinite(d.entropy()))
-    grad = jax.grad(lambda l: tfd.Bernoulli(logits=l).log_prob(1.0))(jnp.float32(-100.0))
+    grad = jax.grad(lambda logit: tfd.Bernoulli(logits=logit).log_prob(1.0))(jnp.float32(-100.0))
     np.testing.assert_allclose(grad, 1.0, rtol=1e-6)
 
 

@@ -32,7 +32,8 @@ CASES = [
         # No closed-form cdf (a 3F2 hypergeometric sum) and TFP defines no mode or entropy.
         missing=(*CDF_METHODS, "entropy", "mode"),
         wide=dict(
-            total_count=st.integers(1, 10**7).map(float),
+            # scipy's betabinom.ppf sums the pmf term by term: keep its test points affordable.
+            total_count=st.integers(1, 10**4).map(float),
             concentration1=st.floats(1e-3, 1e6),
             concentration0=st.floats(1e-3, 1e6),
         ),

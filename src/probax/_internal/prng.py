@@ -35,7 +35,9 @@ def as_key(seed, caller: str) -> jax.Array:
         raise ValueError(f"{caller}: seed must be a jax.random key or an int, got {seed!r}.") from err
     if jnp.issubdtype(seed_array.dtype, jax.dtypes.prng_key):
         if seed_array.shape != ():
-            raise ValueError(f"{caller}: seed must be a single key, got a key array of shape {seed_array.shape}.")
+            raise ValueError(
+                f"{caller}: seed must be a single key, got a key array of shape {seed_array.shape}."
+            )
         return seed_array
     if seed_array.dtype == jnp.uint32 and seed_array.shape == (2,):
         return seed_array

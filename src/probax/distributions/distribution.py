@@ -170,8 +170,7 @@ class Distribution:
         """A copy with some parameter arrays swapped, skipping conversion and checks."""
         children, statics = self._tree_flatten()
         names = list(self._parameter_properties())
-        for key, value in new_parameters.items():
-            children = children[: names.index(key)] + (value,) + children[names.index(key) + 1 :]
+        children = tuple(new_parameters.get(name, child) for name, child in zip(names, children, strict=True))
         return self._tree_unflatten(statics, children)
 
     # ------------------------------------------------------------------ descriptors

@@ -37,6 +37,7 @@ class RegisterKL:
         self._key = (type_a, type_b)
 
     def __call__(self, fn: KLFunction) -> KLFunction:
+        """Register `fn` and return it unchanged."""
         if self._key in _REGISTRY:
             raise ValueError(f"KL({self._key[0].__name__} || {self._key[1].__name__}) is already registered.")
         _REGISTRY[self._key] = fn
