@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 # Two workers suit CI's two cores; override with `make test WORKERS=auto`.
 WORKERS ?= 2
 
-.PHONY: test demo bench lint clean
+.PHONY: test test-slow demo bench lint clean
 
 $(VENV)/.installed-%: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,13 @@ $(VENV)/.installed-%: pyproject.toml
 	$(PIP) install --quiet -e ".[$*]"
 	touch $@
 
+# The default run leaves out the few tests marked slow (far-tail precision and gradient
+# checks of TruncatedNormal, StudentT, HalfStudentT, InverseGaussian, VonMises); `make test-slow` runs them.
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -n $(WORKERS) -q
+	$(PY) -m pytest -n $(WORKERS) -q -m "not slow"
+
+test-slow: $(VENV)/.installed-test
+	$(PY) -m pytest -n $(WORKERS) -q -m slow
 
 demo: $(VENV)/.installed-plot
 	$(PY) examples/run_demo.py --output demo_output

@@ -163,6 +163,7 @@ def test_undefined_statistics():
     np.testing.assert_array_equal(d.variance(), [np.nan, np.nan, np.inf, np.inf])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_far_tails_and_quantile(dtype):
     df = np.array([0.5, 3.0, 50.0], dtype)
@@ -183,6 +184,7 @@ def test_far_tails_and_quantile(dtype):
     assert np.all(np.isfinite(jax.grad(lambda v: jnp.sum(tfd.HalfStudentT(v, 0.0, 1.0).log_prob(x)))(df)))
 
 
+@pytest.mark.slow
 def test_quantile_gradient():
     d = tfd.HalfStudentT(np.array([0.5, 3.0, 300.0]), 1.0, 2.0)
     p = np.array([0.0, 1e-6, 0.3, 0.9])

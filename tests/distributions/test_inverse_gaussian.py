@@ -56,6 +56,7 @@ def test_large_shape_does_not_overflow(dtype):
         np.testing.assert_allclose(actual, expected, rtol=tolerance, err_msg=method)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_far_right_tail(dtype):
     d = tfd.InverseGaussian(dtype(1.0), dtype(2.0))
@@ -67,6 +68,7 @@ def test_far_right_tail(dtype):
     np.testing.assert_allclose(d.quantile(p), ref.ppf(p.astype(float)), rtol=tolerance * 10)
 
 
+@pytest.mark.slow
 def test_support_and_ends():
     d = tfd.InverseGaussian(2.0, 3.0)
     assert d.log_prob(-1.0) == -np.inf and d.log_prob(0.0) == -np.inf
@@ -84,6 +86,7 @@ def test_validate_args():
         tfd.InverseGaussian(1.0, 1.0, validate_args=True).log_prob(-2.0)
 
 
+@pytest.mark.slow
 def test_samples_float32_positive_and_quantile_gradient():
     d = tfd.InverseGaussian(jnp.float32(3.0), jnp.float32(1e-3))
     x = np.asarray(d.sample(10_000, seed=jax.random.key(1)))

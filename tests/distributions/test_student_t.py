@@ -99,6 +99,7 @@ def _precise_ppf(p, df):
     return np.where(p < 0.5, -magnitude, magnitude)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_quantile_precision(dtype):
     # Near p = 1/2 (t ~ 0) and deep in both tails, over small and large df.
@@ -112,6 +113,7 @@ def test_quantile_precision(dtype):
                                   np.array([-np.inf, 0.0, np.inf])[:, None] * np.ones_like(df))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_quantile_inverts_log_cdf_far_out(dtype):
     # Beyond where scipy's ppf is reliable: log_cdf(quantile(p)) = log p, for tiny p.
@@ -125,6 +127,7 @@ def test_quantile_inverts_log_cdf_far_out(dtype):
     np.testing.assert_allclose(d.log_survival_function(-x), log_p * np.ones_like(df), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_large_df_matches_scipy_float32():
     # float32 betainc loses ~2e-7 * df in its prefactor; the Hill and series forms do not. The
     # tolerance is set by conditioning: d log P / d log t ~ |log P| ~ 46 at P = 1e-20, so float32
@@ -163,6 +166,7 @@ def test_sample_gradient_in_df_is_unbiased():
     np.testing.assert_allclose(gradient, -2 / (df - 2) ** 2, rtol=0.1)
 
 
+@pytest.mark.slow
 def test_quantile_gradient():
     d = tfd.StudentT(np.array([0.5, 3.0, 300.0]), 1.0, 2.0)
     p = np.array([1e-6, 0.3, 0.5, 0.9])[:, None]

@@ -85,6 +85,7 @@ CASES = [
 test_oracle, test_sampling, test_transforms, test_wide = oracle_suite(CASES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_far_tail_interval_is_finite_and_accurate(dtype):
     d = tfd.TruncatedNormal(dtype(0.0), dtype(1.0), dtype(30.0), dtype(31.0))
@@ -118,6 +119,7 @@ def test_validate_args():
         tfd.TruncatedNormal(0.0, 1.0, 0.0, 1.0, validate_args=True).log_prob(2.0)
 
 
+@pytest.mark.slow
 def test_samples_inside_and_gradients_finite_float32():
     def draws(loc):
         return tfd.TruncatedNormal(loc, jnp.float32(1.0), jnp.float32(10.0), jnp.float32(12.0)).sample(
@@ -182,6 +184,7 @@ def test_tail_interval_where_jax_erfcx_returns_zero(dtype):
 @pytest.mark.parametrize(
     "bounds", [(-np.inf, 1.0), (1.0, np.inf), (-np.inf, np.inf), (10.0, 12.0), (2.0, 2.001)]
 )
+@pytest.mark.slow
 def test_gradients_finite(dtype, bounds):
     low, high = bounds
     x = dtype(np.clip(1.5, low + 1e-4, high - 1e-4))

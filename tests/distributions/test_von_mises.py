@@ -68,6 +68,7 @@ def _quad_cdf(x, loc, kappa):
     return value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kappa", [49.0, 50.0, 80.0, 500.0, 1e4])
 def test_cdf_large_concentration_by_integration(kappa):
     loc = 0.4
@@ -127,6 +128,7 @@ def test_samples_stay_in_support_for_extreme_concentrations(dtype):
     np.testing.assert_allclose(x[:, 2:].std(axis=0) * np.sqrt(kappa[2:].astype(float)), 1.0, rtol=0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kappa", [60.0, 500.0])
 def test_sample_gradient_large_concentration(kappa):
     # Implicit reparameterization beyond the oracle's range: dx/dkappa = -(dF/dkappa) / p(x).
