@@ -7,8 +7,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from probax.distributions import constraints
-from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.distributions.loc_scale import LocScaleDistribution
 
 _LOG_PI = math.log(math.pi)
 
@@ -43,7 +42,7 @@ def log_arctan_tail(w):
     return jnp.where(far, -jnp.log(jnp.where(far, w, 1.0)), jnp.log(jnp.arctan2(1.0, jnp.where(far, 1.0, w))))
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScaleDistribution):
     """Cauchy distribution with location `loc` and scale `scale`.
 
     pdf(x) = 1 / (pi * scale * (1 + ((x - loc) / scale)**2)).
@@ -64,20 +63,6 @@ class Cauchy(Distribution):
       0.75
 
     """
-
-    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name=None):
-        super().__init__(loc=loc, scale=scale, validate_args=validate_args,
-                         allow_nan_stats=allow_nan_stats, name=name)
-
-    @classmethod
-    def _parameter_properties(cls):
-        return dict(
-            loc=ParameterProperties(constraint=constraints.real),
-            scale=ParameterProperties(constraint=constraints.positive),
-        )
-
-    def _z(self, x):
-        return (x - self.loc) / self.scale
 
     def _sample(self, shape, key):
         return self.loc + self.scale * jax.random.cauchy(key, shape, self.dtype)

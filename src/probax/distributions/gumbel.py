@@ -7,14 +7,13 @@ import math
 import jax
 import jax.numpy as jnp
 
-from probax.distributions import constraints
-from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.distributions.loc_scale import LocScaleDistribution
 from probax.math.special import log1mexp
 
 _EULER_GAMMA = 0.57721566490153286060651209008240243
 
 
-class Gumbel(Distribution):
+class Gumbel(LocScaleDistribution):
     """Gumbel distribution (of maxima) with location `loc` and scale `scale`.
 
     cdf(x) = exp(-exp(-z)) and pdf(x) = exp(-(z + exp(-z))) / scale, z = (x - loc) / scale.
@@ -32,20 +31,6 @@ class Gumbel(Distribution):
       0.367879
 
     """
-
-    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name=None):
-        super().__init__(loc=loc, scale=scale, validate_args=validate_args,
-                         allow_nan_stats=allow_nan_stats, name=name)
-
-    @classmethod
-    def _parameter_properties(cls):
-        return dict(
-            loc=ParameterProperties(constraint=constraints.real),
-            scale=ParameterProperties(constraint=constraints.positive),
-        )
-
-    def _z(self, x):
-        return (x - self.loc) / self.scale
 
     def _sample(self, shape, key):
         return self.loc + self.scale * jax.random.gumbel(key, shape, self.dtype)

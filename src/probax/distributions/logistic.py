@@ -7,11 +7,10 @@ import math
 import jax
 import jax.numpy as jnp
 
-from probax.distributions import constraints
-from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.distributions.loc_scale import LocScaleDistribution
 
 
-class Logistic(Distribution):
+class Logistic(LocScaleDistribution):
     """Logistic distribution with location `loc` and scale `scale`.
 
     cdf(x) = sigmoid((x - loc) / scale), so
@@ -30,20 +29,6 @@ class Logistic(Distribution):
       0.5
 
     """
-
-    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name=None):
-        super().__init__(loc=loc, scale=scale, validate_args=validate_args,
-                         allow_nan_stats=allow_nan_stats, name=name)
-
-    @classmethod
-    def _parameter_properties(cls):
-        return dict(
-            loc=ParameterProperties(constraint=constraints.real),
-            scale=ParameterProperties(constraint=constraints.positive),
-        )
-
-    def _z(self, x):
-        return (x - self.loc) / self.scale
 
     def _sample(self, shape, key):
         return self.loc + self.scale * jax.random.logistic(key, shape, self.dtype)

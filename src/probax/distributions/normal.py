@@ -8,14 +8,13 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
-from probax.distributions import constraints
-from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
+from probax.distributions.loc_scale import LocScaleDistribution
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(LocScaleDistribution):
     """Normal distribution with mean `loc` and standard deviation `scale`.
 
     pdf(x) = exp(-((x - loc) / scale)**2 / 2) / (scale * sqrt(2 pi)).
@@ -34,20 +33,6 @@ class Normal(Distribution):
       0.5
 
     """
-
-    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name=None):
-        super().__init__(loc=loc, scale=scale, validate_args=validate_args,
-                         allow_nan_stats=allow_nan_stats, name=name)
-
-    @classmethod
-    def _parameter_properties(cls):
-        return dict(
-            loc=ParameterProperties(constraint=constraints.real),
-            scale=ParameterProperties(constraint=constraints.positive),
-        )
-
-    def _z(self, x):
-        return (x - self.loc) / self.scale
 
     def _sample(self, shape, key):
         return self.loc + self.scale * jax.random.normal(key, shape, self.dtype)
