@@ -9,7 +9,7 @@ Example:
 
 """
 
-from probax import distributions, math
+from probax import bijectors, distributions, glm, math, optimizer
 
-__all__ = ["distributions", "math"]
+__all__ = ["bijectors", "distributions", "glm", "math", "optimizer"]
 __version__ = "0.1.0"

@@ -163,6 +163,20 @@ def test_sample_gradient_is_reparameterized():
     assert tfd.Bernoulli.reparameterization_type is tfd.NOT_REPARAMETERIZED
 
 
-def test_nan_values_propagate_instead_of_becoming_minus_inf():
-    assert np.isnan(tfd.Normal(0.0, 1.0).log_prob(jnp.nan))
-    assert np.isnan(tfd.Bernoulli(probs=0.3).log_prob(jnp.nan))
+BOUNDED_SUPPORT = [
+    tfd.Bernoulli(probs=0.3), tfd.Categorical(probs=[0.2, 0.8]), tfd.Binomial(5.0, probs=0.3),
+    tfd.Poisson(3.0), tfd.Geometric(probs=0.3), tfd.BetaBinomial(5.0, 2.0, 3.0), tfd.Beta(2.0, 3.0),
+    tfd.Uniform(0.0, 1.0), tfd.Gamma(2.0, 1.0), tfd.Kumaraswamy(2.0, 3.0), tfd.InverseGaussian(1.0, 1.0),
+    tfd.LogitNormal(0.0, 1.0), tfd.TruncatedNormal(0.0, 1.0, -1.0, 1.0), tfd.HalfNormal(1.0),
+]
+
+
+@pytest.mark.parametrize("dist", [tfd.Normal(0.0, 1.0), *BOUNDED_SUPPORT], ids=lambda d: type(d).__name__)
+def test_nan_values_propagate_instead_of_becoming_minus_inf(dist):
+    assert np.isnan(dist.log_prob(jnp.nan))
+    assert np.isnan(jax.jit(dist.log_prob)(jnp.nan))
+
+
+@pytest.mark.parametrize("dist", BOUNDED_SUPPORT, ids=lambda d: type(d).__name__)
+def test_values_below_the_support_have_zero_density(dist):
+    assert dist.log_prob(-5.0) == -np.inf

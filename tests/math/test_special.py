@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.special as sc
 
-from probax.math import betaincinv, gammaincinv, log1mexp
+from probax.math import betaincinv, gammaincinv, log1m, log1mexp
 
 PROBABILITIES = np.array([1e-12, 1e-5, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 1e-5])
 
@@ -43,3 +43,17 @@ def test_log1mexp_is_accurate_at_both_ends():
     np.testing.assert_allclose(log1mexp(x), np.log(-np.expm1(x)), rtol=1e-12)
     # Far out, log(1 - e^x) = -e^x - e^(2x)/2 - ...; naive formulas round it to 0.
     np.testing.assert_allclose(log1mexp(-50.0), -np.exp(-50.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log1m_is_accurate_for_tiny_and_large_x_under_jit(dtype):
+    eps = np.finfo(dtype).eps
+    x = np.concatenate([np.logspace(-30, -0.01, 400), 1 - np.logspace(np.log10(eps), -0.3, 200)]).astype(
+        dtype
+    )
+    # np.log1p in float64 is the reference (a long double would not be more accurate here for float64 input).
+    expected = np.log1p(-x.astype(np.float64))
+    actual = np.asarray(jax.jit(log1m)(jnp.asarray(x)), np.float64)
+    np.testing.assert_allclose(actual, expected, rtol=4 * eps)
+    assert float(log1m(dtype(1.0))) == -np.inf
+    np.testing.assert_allclose(jax.grad(log1m)(dtype(0.3)), -1 / 0.7, rtol=4 * eps)

@@ -43,6 +43,7 @@ from probax.distributions.normal import Normal
 from probax.distributions.pareto import Pareto
 from probax.distributions.poisson import Poisson
 from probax.distributions.student_t import StudentT
+from probax.distributions.transformed_distribution import TransformedDistribution
 from probax.distributions.truncated_normal import TruncatedNormal
 from probax.distributions.uniform import Uniform
 from probax.distributions.von_mises import VonMises
@@ -82,6 +83,7 @@ __all__ = [
     "RegisterKL",
     "ReparameterizationType",
     "StudentT",
+    "TransformedDistribution",
     "TruncatedNormal",
     "Uniform",
     "VonMises",

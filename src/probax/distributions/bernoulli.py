@@ -26,7 +26,7 @@ class Bernoulli(Distribution):
 
     Example:
       >>> d = Bernoulli(probs=0.3)
-      >>> float(d.prob(1))
+      >>> round(float(d.prob(1)), 6)
       0.3
 
     """
@@ -67,7 +67,8 @@ class Bernoulli(Distribution):
 
     def _log_prob(self, x):
         log_p0, log_p1 = self._log_probs_of_outcomes()
-        return jnp.where(x == 1, log_p1, log_p0)
+        # Values other than 0 and 1 are masked by the base; NaN stays NaN.
+        return jnp.where(x == 1, log_p1, jnp.where(x == 0, log_p0, jnp.nan))
 
     def _cdf(self, x):
         p1 = self.probs_parameter()

@@ -9,7 +9,7 @@ from jax.scipy import special
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
-from probax.math import betaincinv
+from probax.math import betaincinv, log1m
 from probax.math.log_beta import log_beta
 from probax.math.random import random_gamma
 
@@ -72,7 +72,9 @@ class Beta(Distribution):
 
     def _log_prob(self, x):
         a, b = self.concentration1, self.concentration0
-        return special.xlogy(a - 1, x) + special.xlog1py(b - 1, -x) - log_beta(a, b)
+        # xlogy-style: a power of exactly 0 contributes 0 even where the log is -inf.
+        log1m_x = jnp.where(b == 1, 0.0, (b - 1) * log1m(x))
+        return special.xlogy(a - 1, x) + log1m_x - log_beta(a, b)
 
     def _cdf(self, x):
         return special.betainc(self.concentration1, self.concentration0, jnp.clip(x, 0.0, 1.0))

@@ -88,8 +88,15 @@ class Categorical(Distribution):
         log_probs = jnp.where(positive, jnp.log(jnp.where(positive, self.probs, 1.0)), -jnp.inf)
         return jax.nn.log_softmax(log_probs, axis=-1)
 
+    def _value_as_array(self, value):
+        # Integer class labels stay integers: no float round trip and no NaN to look for.
+        value = jnp.asarray(value)
+        return value if jnp.issubdtype(value.dtype, jnp.integer) else super()._value_as_array(value)
+
     def _index(self, x):
         """Class index of `x` clipped into range (values outside are masked by the caller)."""
+        if jnp.issubdtype(x.dtype, jnp.integer):
+            return jnp.clip(x, 0, self.num_categories - 1)
         return jnp.clip(jnp.nan_to_num(x), 0, self.num_categories - 1).astype(jnp.int32)
 
     def _sample(self, shape, key):
@@ -108,7 +115,10 @@ class Categorical(Distribution):
         return jnp.minimum(index, num_classes - 1).reshape(shape).astype(self.dtype)
 
     def _log_prob(self, x):
-        return _gather_last(self._log_probs(), self._index(x))
+        log_prob = _gather_last(self._log_probs(), self._index(x))
+        if jnp.issubdtype(x.dtype, jnp.integer):
+            return log_prob
+        return jnp.where(jnp.isnan(x), jnp.nan, log_prob)
 
     def _log_cdf(self, x):
         log_probs = self._log_probs()

@@ -26,8 +26,8 @@ class Deterministic(Distribution):
 
     Example:
       >>> d = Deterministic(loc=3.)
-      >>> d.sample(2, seed=0)
-      Array([3., 3.], dtype=float32)
+      >>> d.sample(2, seed=0).tolist()
+      [3.0, 3.0]
       >>> float(d.prob(3.)), float(d.prob(2.))
       (1.0, 0.0)
 

@@ -71,6 +71,8 @@ class Distribution:
     reparameterization_type: ClassVar[ReparameterizationType] = FULLY_REPARAMETERIZED
     # Names of family-specific static (non-array) constructor arguments.
     _static_names: ClassVar[tuple[str, ...]] = ()
+    # Names of nested pytrees (distributions, bijectors) held by composite distributions.
+    _child_names: ClassVar[tuple[str, ...]] = ()
     # The set that values lie in (None: the whole real line, nothing to mask); families with
     # parameter-dependent support override `_support`.
     _value_support: ClassVar[constraints.Constraint | None] = None
@@ -96,7 +98,7 @@ class Distribution:
         **arguments,
     ):
         properties = self._parameter_properties()
-        expected = set(properties) | set(self._static_names)
+        expected = set(properties) | set(self._static_names) | set(self._child_names)
         unknown = set(arguments) - expected
         missing = expected - set(arguments)
         if unknown or missing:
@@ -104,12 +106,14 @@ class Distribution:
                 f"{type(self).__name__}: unexpected arguments {sorted(unknown)} / missing {sorted(missing)}."
             )
         values = [arguments[k] for k in properties]
-        if all(v is None for v in values):
+        if properties and all(v is None for v in values):
             raise ValueError(f"{type(self).__name__}: give at least one of {list(properties)}.")
         dtype = common_float_dtype(*values)
         for key in properties:
             raw = arguments[key]
             object.__setattr__(self, key, None if raw is None else jnp.asarray(raw, dtype))
+        for key in self._child_names:
+            object.__setattr__(self, key, arguments[key])
         object.__setattr__(self, "_static_values", tuple(arguments[k] for k in self._static_names))
         object.__setattr__(self, "validate_args", bool(validate_args))
         object.__setattr__(self, "allow_nan_stats", bool(allow_nan_stats))
@@ -145,21 +149,25 @@ class Distribution:
         )
 
     # ------------------------------------------------------------------ pytree
+    @classmethod
+    def _data_names(cls) -> tuple[str, ...]:
+        return (*cls._parameter_properties(), *cls._child_names)
+
     def _tree_flatten(self):
-        children = tuple(getattr(self, k) for k in self._parameter_properties())
+        children = tuple(getattr(self, k) for k in self._data_names())
         statics = (self._static_values, *(getattr(self, k) for k in _BASE_STATICS))
         return children, statics
 
     def _tree_flatten_with_keys(self):
         children, statics = self._tree_flatten()
-        keys = [jax.tree_util.GetAttrKey(k) for k in self._parameter_properties()]
+        keys = [jax.tree_util.GetAttrKey(k) for k in self._data_names()]
         return list(zip(keys, children, strict=True)), statics
 
     @classmethod
     def _tree_unflatten(cls, statics, children):
         # Bypass __init__: JAX may rebuild with placeholder leaves, which must not be converted.
         instance = object.__new__(cls)
-        for key, child in zip(cls._parameter_properties(), children, strict=True):
+        for key, child in zip(cls._data_names(), children, strict=True):
             object.__setattr__(instance, key, child)
         object.__setattr__(instance, "_static_values", statics[0])
         for key, value in zip(_BASE_STATICS, statics[1:], strict=True):
@@ -169,7 +177,7 @@ class Distribution:
     def _replace_parameters(self, **new_parameters) -> Distribution:
         """A copy with some parameter arrays swapped, skipping conversion and checks."""
         children, statics = self._tree_flatten()
-        names = list(self._parameter_properties())
+        names = self._data_names()
         children = tuple(new_parameters.get(name, child) for name, child in zip(names, children, strict=True))
         return self._tree_unflatten(statics, children)
 
@@ -177,7 +185,7 @@ class Distribution:
     @property
     def parameters(self) -> dict[str, Any]:
         """Constructor arguments that rebuild this distribution (`type(d)(**d.parameters)`)."""
-        values = {k: getattr(self, k) for k in self._parameter_properties()}
+        values = {k: getattr(self, k) for k in self._data_names()}
         values.update(zip(self._static_names, self._static_values, strict=True))
         return values | {k: getattr(self, k) for k in _BASE_STATICS}
 
@@ -185,8 +193,9 @@ class Distribution:
         """A new instance with the same arguments except `overrides`.
 
         Example:
-          >>> Normal(0., 1.).copy(scale=2.).scale
-          Array(2., dtype=float32)
+          >>> from probax.distributions import Normal
+          >>> float(Normal(0., 1.).copy(scale=2.).scale)
+          2.0
 
         """
         return type(self)(**{**self.parameters, **overrides})
@@ -201,6 +210,9 @@ class Distribution:
     @property
     def batch_shape(self) -> Shape:
         """Shape of the batch of independent distributions this object holds."""
+        return self._batch_shape()
+
+    def _batch_shape(self) -> Shape:
         shapes = [v.shape[: v.ndim - p.event_ndims] for v, p in self._present_parameters().values()]
         return broadcast_shapes(*shapes, what=f"{type(self).__name__} parameters")
 
@@ -278,20 +290,20 @@ class Distribution:
         """The set that values lie in (possibly parameter dependent). None: unchecked."""
         return self._value_support
 
-    def _support_masks(self, value) -> tuple[jax.Array, jax.Array] | None:
-        """(inside, has_nan) per event; None when values are unconstrained.
+    def _support_violations(self, value) -> jax.Array | None:
+        """Per event, whether `value` lies outside the support; None when values are unconstrained.
 
-        NaN counts as inside: it propagates as NaN, as in TFP, rather than becoming -inf.
+        NaN is never a violation: it propagates as NaN, as in TFP, rather than becoming -inf
+        (families whose `_log_prob` would swallow a NaN value propagate it themselves).
         """
         support = self._support()
         if support is None:
             return None
-        event_axes = tuple(range(-len(self.event_shape), 0))
-        inside = support.check(value)
-        if support.event_ndims < len(event_axes):
-            inside = jnp.all(inside, axis=event_axes[: len(event_axes) - support.event_ndims])
-        has_nan = jnp.any(jnp.isnan(value), axis=event_axes) if event_axes else jnp.isnan(value)
-        return inside | has_nan, has_nan
+        violated = support.violated(value)
+        extra_event_axes = len(self.event_shape) - support.event_ndims
+        if extra_event_axes:
+            violated = jnp.any(violated, axis=tuple(range(-len(self.event_shape), 0))[:extra_event_axes])
+        return violated
 
     def _check_in_support(self, inside, what: str) -> None:
         if self.validate_args:
@@ -310,12 +322,16 @@ class Distribution:
           seed: a `jax.random.key` or an int. Required.
 
         Example:
+          >>> from probax.distributions import Normal
           >>> Normal(0., 1.).sample(3, seed=0).shape
           (3,)
 
         """
         key = as_key(seed, f"{type(self).__name__}.sample")
         shape = as_shape(sample_shape, "sample_shape") + self.batch_shape
+        return self._draw(shape, key)
+
+    def _draw(self, shape: Shape, key: jax.Array) -> jax.Array:
         return self._with_batch_rank(len(shape))._sample(shape, key)
 
     def _sample(self, shape: Shape, key: jax.Array) -> jax.Array:
@@ -327,12 +343,11 @@ class Distribution:
         """Log density (or log mass) of `value`; `-inf` outside the support."""
         value = self._value_as_array(value)
         aligned, aligned_value, out_shape = self._aligned_with_value(value, "log_prob")
-        masks = aligned._support_masks(aligned_value)
+        violated = aligned._support_violations(aligned_value)
         result = aligned._log_prob(aligned_value)
-        if masks is not None:
-            inside, has_nan = masks
-            self._check_in_support(inside, "log_prob")
-            result = jnp.where(has_nan, jnp.nan, jnp.where(inside, result, -jnp.inf))
+        if violated is not None:
+            self._check_in_support(~violated, "log_prob")
+            result = jnp.where(violated, -jnp.inf, result)
         return jnp.broadcast_to(result, out_shape)
 
     def prob(self, value) -> jax.Array:
@@ -455,6 +470,20 @@ class Distribution:
 
     def _entropy(self):
         raise self._not_implemented("entropy")
+
+    def experimental_default_event_space_bijector(self):
+        """A bijector from unconstrained space onto the support (TFP's name); see `event_space`.
+
+        Example:
+          >>> from probax.distributions import Gamma
+          >>> bijector = Gamma(2., 1.).experimental_default_event_space_bijector()
+          >>> round(float(bijector.forward(0.)), 6)  # softplus(0)
+          0.693147
+
+        """
+        from probax.distributions.event_space import bijector_onto
+
+        return bijector_onto(self._support(), type(self).__name__)
 
     # ------------------------------------------------------------------ comparisons
     def kl_divergence(self, other: Distribution) -> jax.Array:

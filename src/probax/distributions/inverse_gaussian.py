@@ -122,7 +122,7 @@ class InverseGaussian(Distribution):
 
     # ------------------------------------------------------------------ densities
     def _log_prob(self, x):
-        safe_x = jnp.where(x > 0, x, self.loc)
+        safe_x = jnp.where(x <= 0, self.loc, x)  # NaN stays NaN
         return (0.5 * (jnp.log(self.concentration) - 3 * jnp.log(safe_x)) - _HALF_LOG_TWO_PI
                 - self.concentration * jnp.square(safe_x - self.loc)
                 / (2 * jnp.square(self.loc) * safe_x))

@@ -27,9 +27,14 @@ class RegisterKL:
     """Decorator that registers `fn(p, q)` as KL[p || q] for `p: type_a`, `q: type_b`.
 
     Example:
-      >>> @RegisterKL(MyDistribution, MyDistribution)
-      ... def _kl_mine(p, q):
-      ...     return ...
+      >>> from probax.distributions import Normal
+      >>> class Gaussian(Normal):
+      ...     pass
+      >>> @RegisterKL(Gaussian, Gaussian)
+      ... def _kl_gaussians(p, q):
+      ...     return kl_divergence(Normal(p.loc, p.scale), Normal(q.loc, q.scale))
+      >>> float(kl_divergence(Gaussian(0., 1.), Gaussian(0., 1.)))
+      0.0
 
     """
 

@@ -57,19 +57,19 @@ class LogitNormal(Distribution):
         return jax.nn.sigmoid(self.loc + self.scale * jax.random.normal(key, shape, self.dtype))
 
     def _log_prob(self, x):
-        inside = (x > 0) & (x < 1)
-        safe_x = jnp.where(inside, x, 0.5)
+        outside = (x <= 0) | (x >= 1)  # NaN is neither: it propagates
+        safe_x = jnp.where(outside, 0.5, x)
         log_x, log1m_x = jnp.log(safe_x), jnp.log1p(-safe_x)
         z = (log_x - log1m_x - self.loc) / self.scale
         result = -0.5 * jnp.square(z) - jnp.log(self.scale) - _HALF_LOG_TWO_PI - log_x - log1m_x
-        return jnp.where(inside, result, -jnp.inf)
+        return jnp.where(outside, -jnp.inf, result)
 
     def _z(self, x):
         # (logit x - loc) / scale, with -inf below 0 and +inf above 1.
-        inside = (x > 0) & (x < 1)
-        safe_x = jnp.where(inside, x, 0.5)
+        outside = (x <= 0) | (x >= 1)  # NaN is neither: it propagates
+        safe_x = jnp.where(outside, 0.5, x)
         logit = jnp.log(safe_x) - jnp.log1p(-safe_x)
-        logit = jnp.where(inside, logit, jnp.where(x <= 0, -jnp.inf, jnp.inf))
+        logit = jnp.where(outside, jnp.where(x <= 0, -jnp.inf, jnp.inf), logit)
         return (logit - self.loc) / self.scale
 
     def _cdf(self, x):

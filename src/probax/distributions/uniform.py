@@ -63,7 +63,7 @@ class Uniform(Distribution):
         return self.low + self._range() * u
 
     def _log_prob(self, x):
-        return jnp.zeros_like(x) - jnp.log(self._range())
+        return jnp.where(jnp.isnan(x), jnp.nan, -jnp.log(self._range()))
 
     def _cdf(self, x):
         return jnp.clip((x - self.low) / self._range(), 0.0, 1.0)

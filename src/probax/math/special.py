@@ -28,6 +28,26 @@ def log1mexp(x):
     return jnp.where(x > -0.6931472, jnp.log(-jnp.expm1(x)), jnp.log1p(-jnp.exp(x)))
 
 
+def log1m(x):
+    """log(1 - x), accurate for tiny x like `log1p(-x)` but cheaper on XLA CPU.
+
+    Forms u = 1 - x (rounded) and corrects log(u) by the rounding error (u - 1) + x, which
+    is exact (Sterbenz). `reduce_precision` (a no-op at the value's own precision) keeps XLA from
+    simplifying the correction away algebraically.
+
+    Example:
+      >>> float(log1m(jnp.float32(1e-10)))
+      -1e-10
+
+    """
+    x = jnp.asarray(x)
+    info = jnp.finfo(x.dtype)
+    u = jax.lax.reduce_precision(1 - x, exponent_bits=info.nexp, mantissa_bits=info.nmant)
+    # The error term is exactly 0 once x >= 1/2, so dividing by max(u, 1/2) changes nothing
+    # there and keeps x = 1 at -inf instead of 0/0.
+    return jnp.log(u) - ((u - 1) + x) / jnp.maximum(u, 0.5)
+
+
 def _log_range(dtype):
     info = jnp.finfo(dtype)
     return jnp.log(jnp.asarray(info.tiny, dtype)), jnp.log(jnp.asarray(info.max, dtype))

@@ -1,0 +1,32 @@
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _load():
+    # A distinct module name: examples/glm.py must not shadow probax.glm in sys.modules.
+    spec = importlib.util.spec_from_file_location("example_glm", EXAMPLES / "glm.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_walkthrough_recovers_the_sparse_support_and_prints_the_table(tmp_path):
+    module = _load()
+    summary = module.main(tmp_path)
+    assert (tmp_path / "glm.png").stat().st_size > 10_000
+    problem = module.simulate_sparse_problem()
+    # The slide's call converges with the defaults; its four largest weights are the true ones.
+    seed = module.seed_fit(problem)
+    assert bool(seed.is_converged)
+    largest = np.sort(np.argsort(-np.abs(np.asarray(seed.model_coefficients)))[:4])
+    np.testing.assert_array_equal(largest, module.TRUE_SUPPORT)
+    # A larger L1 weight zeroes exactly the irrelevant ones.
+    _, strong = module.strong_l1_fit(problem)
+    np.testing.assert_array_equal(np.flatnonzero(np.asarray(strong.model_coefficients)), module.TRUE_SUPPORT)
+    assert f"non-zero at {list(module.TRUE_SUPPORT)}" in summary
+    for column in ["coef", "std err", "P>|z|", "const", "x1", "x2"]:
+        assert column in summary
