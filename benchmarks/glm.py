@@ -1,6 +1,6 @@
 """GLM fitting speed: probax's `glm.fit` / `glm.fit_sparse` against statsmodels, scikit-learn and TFP on JAX.
 
-Three problems on synthetic data (100,000 rows x 100 columns by default, float64, no intercept):
+Four problems on synthetic data (100,000 rows x 100 columns by default, float64, no intercept):
 
 * logistic regression, unpenalized, with independent columns and with correlated ones
   (neighbouring columns correlated 0.9): probax `glm.fit(Bernoulli)`, TFP `tfp.glm.fit`,
@@ -15,10 +15,10 @@ Three problems on synthetic data (100,000 rows x 100 columns by default, float64
 probax and TFP run jitted, timed after compilation; everything runs in one process with
 interleaved rounds (see `timing.py`). Candidates more than 5x slower than probax on a first
 timed call (statsmodels and TFP at the full size) are timed in rounds of their own, so that the
-rounds comparing probax with its close competitors stay short. Peer solvers get tolerances tight enough that their
-answers agree with probax's (the check column: largest coefficient difference over the
-largest coefficient). The figure of merit is `ratio = fastest_peer_seconds / probax_seconds`
-(>= 1.0: probax is at least as fast as every peer).
+rounds comparing probax with its close competitors stay short. Peer solvers get tolerances
+tight enough that their answers agree with probax's (the check column: largest coefficient
+difference over the largest coefficient). The figure of merit is
+`ratio = fastest_peer_seconds / probax_seconds` (>= 1.0: probax is at least as fast as every peer).
 
 Run:
   python benchmarks/glm.py            # full run -> results/glm.json

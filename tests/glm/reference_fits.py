@@ -22,6 +22,7 @@ import statsmodels.api as sm
 from probax import distributions as tfd
 from probax import glm
 from tests.glm import datasets
+from tests.glm.quick_compile import QUICK_COMPILE
 
 CRITERION = glm.convergence_criteria_small_relative_norm_weights_change(tolerance=1e-10)
 
@@ -222,7 +223,9 @@ def statsmodels_fit(case: RealCase, data: datasets.Dataset):
     return model.fit(tol=1e-13, maxiter=200, scale=scale)
 
 
-@functools.partial(jax.jit, static_argnames=("fast_unsafe_numerics", "dispersion"))
+@functools.partial(
+    jax.jit, static_argnames=("fast_unsafe_numerics", "dispersion"), compiler_options=QUICK_COMPILE
+)
 def _fit_and_statistics(x, y, family, start, fast_unsafe_numerics, dispersion):
     # One compiled program per case (fit and statistics together): compilation dominates test time.
     result = glm.fit(

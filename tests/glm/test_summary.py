@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.stats
 
 from probax import glm
 from tests.glm.reference_fits import ALL_CASES, fitted, poisson_batch
@@ -41,15 +42,26 @@ def test_log_likelihood_matches_statsmodels_for_fixed_dispersion_families(name):
     np.testing.assert_allclose(result.statistics.log_likelihood, result.statsmodels.llf, rtol=1e-9)
 
 
-def test_batched_summary_prints_one_statsmodels_table_per_problem():
+def test_batched_summary_with_a_given_dispersion_prints_one_table_per_problem():
     # The Poisson batch of test_fit (same shapes and arguments, so its fit compilation is reused).
+    # A given dispersion scales statsmodels' (unit-dispersion) covariance; alpha = 0.1 gives 90% intervals.
     x, y, expected = poisson_batch()
     w, *_ = glm.fit(x, y, glm.Poisson())
-    table = glm.summary(x, y, glm.Poisson(), w, coefficient_names=["const", "x1", "x2"])
-    assert table.statistics.standard_errors.shape == (4, 3)
+    table = glm.summary(
+        x, y, glm.Poisson(), w, dispersion=2.5, coefficient_names=["const", "x1", "x2"], alpha=0.1
+    )
+    stats = table.statistics
+    assert stats.standard_errors.shape == (4, 3)
     sections = str(table).split("\n\n")
     assert len(sections) == 4
     for b, (section, reference) in enumerate(zip(sections, expected, strict=True)):
+        np.testing.assert_allclose(stats.covariance[b], 2.5 * reference.cov_params(), rtol=1e-6)
+        std_err = np.sqrt(2.5) * reference.bse
+        low, high = (
+            reference.params - 1.6448536269514722 * std_err,
+            reference.params + 1.6448536269514722 * std_err,
+        )
+        np.testing.assert_allclose(stats.confidence_intervals[b], np.stack([low, high], -1), rtol=1e-6)
         lines = section.splitlines()
         assert lines[0] == f"batch member ({b},):"
         assert (
@@ -57,36 +69,23 @@ def test_batched_summary_prints_one_statsmodels_table_per_problem():
             and "observations: 60" in lines[1]
             and "df residual: 57" in lines[1]
         )
+        assert lines[2].startswith("dispersion: 2.5 (given)")
+        assert "[0.050" in lines[3] and "0.950]" in lines[3]
         rows = {line.split()[0]: line.split()[1:] for line in lines[5:]}
         assert list(rows) == ["const", "x1", "x2"]
         for j, values in enumerate(rows.values()):
-            coef, std_err, z, p, low, high = map(float, values)
+            coef, printed_std_err, z, p, printed_low, printed_high = map(float, values)
             # The table prints 4 significant digits (3 decimals for z and p).
             np.testing.assert_allclose(
-                [coef, std_err, low, high],
-                [reference.params[j], reference.bse[j], *reference.conf_int()[j]],
+                [coef, printed_std_err, printed_low, printed_high],
+                [reference.params[j], std_err[j], low[j], high[j]],
                 rtol=1e-3,
                 atol=1e-4,
             )
-            np.testing.assert_allclose([z, p], [reference.tvalues[j], reference.pvalues[j]], atol=1e-3)
-        np.testing.assert_allclose(table.statistics.standard_errors[b], reference.bse, rtol=1e-6)
-
-
-def test_given_dispersion_scales_the_covariance():
-    result = fitted("spector_logit")
-    data = result.data
-    stats = glm.coefficient_statistics(
-        data.model_matrix,
-        data.response,
-        glm.Bernoulli(),
-        result.result.model_coefficients,
-        dispersion=2.5,
-        alpha=0.1,
-    )
-    np.testing.assert_allclose(stats.covariance, 2.5 * np.asarray(result.statistics.covariance), rtol=1e-12)
-    np.testing.assert_allclose(stats.dispersion, 2.5)
-    half_width = np.asarray(stats.confidence_intervals[:, 1] - stats.confidence_intervals[:, 0]) / 2
-    np.testing.assert_allclose(half_width, 1.6448536269514722 * np.asarray(stats.standard_errors), rtol=1e-12)
+            z_expected = reference.params[j] / std_err[j]
+            np.testing.assert_allclose(
+                [z, p], [z_expected, 2 * scipy.stats.norm.sf(abs(z_expected))], atol=1e-3
+            )
 
 
 @pytest.mark.parametrize(
