@@ -199,6 +199,27 @@ class NormalReciprocal(ExponentialFamily):
         return tfd.Normal(loc=jnp.reciprocal(r), scale=self._cast(self.scale, r))
 
 
+class _ExpLink:
+    """Mean exp(r) (log link), for families parameterized by a mean function h(r)."""
+
+    def _mean_and_grad(self, r):
+        mean = jnp.exp(r)
+        return mean, mean
+
+    def _log_mean(self, r):
+        return r
+
+
+class _SoftplusLink:
+    """Mean softplus(r), for families parameterized by a mean function h(r)."""
+
+    def _mean_and_grad(self, r):
+        return jax.nn.softplus(r), jax.nn.sigmoid(r)
+
+    def _log_mean(self, r):
+        return jnp.log(jax.nn.softplus(r))
+
+
 class _LogNormalFamily(ExponentialFamily):
     """LogNormal response with mean `h(r)`: `LogNormal(loc=log(h(r)) - scale**2 / 2, scale)`.
 
@@ -230,7 +251,7 @@ class _LogNormalFamily(ExponentialFamily):
         return tfd.LogNormal(loc=self._log_mean(r) - 0.5 * jnp.square(scale), scale=scale)
 
 
-class LogNormal(_LogNormalFamily):
+class LogNormal(_ExpLink, _LogNormalFamily):
     """`LogNormal(loc=r - scale**2 / 2, scale)`: `mean = exp(r)`.
 
     Args:
@@ -243,15 +264,8 @@ class LogNormal(_LogNormalFamily):
 
     """
 
-    def _mean_and_grad(self, r):
-        mean = jnp.exp(r)
-        return mean, mean
 
-    def _log_mean(self, r):
-        return r
-
-
-class LogNormalSoftplus(_LogNormalFamily):
+class LogNormalSoftplus(_SoftplusLink, _LogNormalFamily):
     """`LogNormal(loc=log(mean) - scale**2 / 2, scale)` with `mean = softplus(r)`.
 
     Args:
@@ -263,12 +277,6 @@ class LogNormalSoftplus(_LogNormalFamily):
       0.693147
 
     """
-
-    def _mean_and_grad(self, r):
-        return jax.nn.softplus(r), jax.nn.sigmoid(r)
-
-    def _log_mean(self, r):
-        return jnp.log(jax.nn.softplus(r))
 
 
 class GammaExp(ExponentialFamily):
@@ -362,7 +370,7 @@ class _NegativeBinomialFamily(ExponentialFamily):
         )
 
 
-class NegativeBinomial(_NegativeBinomialFamily):
+class NegativeBinomial(_ExpLink, _NegativeBinomialFamily):
     """`NegativeBinomial(total_count, logits=r - log(total_count))`: `mean = exp(r)`.
 
     Args:
@@ -375,15 +383,8 @@ class NegativeBinomial(_NegativeBinomialFamily):
 
     """
 
-    def _mean_and_grad(self, r):
-        mean = jnp.exp(r)
-        return mean, mean
 
-    def _log_mean(self, r):
-        return r
-
-
-class NegativeBinomialSoftplus(_NegativeBinomialFamily):
+class NegativeBinomialSoftplus(_SoftplusLink, _NegativeBinomialFamily):
     """`NegativeBinomial(total_count, probs=mean / (mean + total_count))`, `mean = softplus(r)`.
 
     Args:
@@ -395,9 +396,3 @@ class NegativeBinomialSoftplus(_NegativeBinomialFamily):
       0.5
 
     """
-
-    def _mean_and_grad(self, r):
-        return jax.nn.softplus(r), jax.nn.sigmoid(r)
-
-    def _log_mean(self, r):
-        return jnp.log(jax.nn.softplus(r))
