@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-WALKTHROUGHS = ["seed_distributions", "glm", "flows"]
+WALKTHROUGHS = ["seed_distributions", "seed_joint_models", "glm", "flows"]
 
 
 def run(output: Path) -> str:

@@ -1,4 +1,4 @@
-"""Every docstring example in distributions/ and bijectors/ runs and prints what it says."""
+"""Every docstring example in distributions/, bijectors/ and math/ runs and prints what it says."""
 
 import doctest
 import importlib
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import probax
-from probax import bijectors, distributions
+from probax import bijectors, distributions, math
 
-PACKAGES = [distributions, bijectors]
+PACKAGES = [distributions, bijectors, math]
 MODULES = sorted(
     f"{package.__name__}.{info.name}"
     for package in PACKAGES

@@ -14,7 +14,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from probax._internal.shapes import broadcast_shapes, pad_leading
+from probax._internal.shapes import broadcast_shapes, broadcast_sum
 from probax.bijectors.bijector import Bijector
 
 
@@ -38,18 +38,7 @@ def add_log_dets(log_dets: Sequence[jax.Array], dtype) -> jax.Array:
     """Sum of log-determinants whose shapes broadcast, padding ranks explicitly."""
     if not log_dets:
         return jnp.zeros((), dtype)
-    return _padded_sum([jnp.asarray(d) for d in log_dets])
-
-
-# Compiled as one program: called eagerly, JAX would otherwise dispatch (and compile, for each
-# new shape) every addition and reshape on its own.
-@jax.jit
-def _padded_sum(log_dets: list[jax.Array]) -> jax.Array:
-    rank = max(d.ndim for d in log_dets)
-    total = pad_leading(log_dets[0], rank)
-    for log_det in log_dets[1:]:
-        total = total + pad_leading(log_det, rank)
-    return total
+    return broadcast_sum([jnp.asarray(d) for d in log_dets])
 
 
 def concatenate_events(parts: Sequence[jax.Array], event_ndims: int, axis: int, what: str) -> jax.Array:

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 from probax._internal import checks
 from probax._internal.dtypes import common_float_dtype
 from probax._internal.prng import as_key
-from probax._internal.shapes import Shape, as_shape, broadcast_shapes, pad_leading
+from probax._internal.shapes import Shape, as_shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.distributions import constraints
 
 
@@ -117,10 +117,18 @@ class Distribution:
         object.__setattr__(self, "_static_values", tuple(arguments[k] for k in self._static_names))
         object.__setattr__(self, "validate_args", bool(validate_args))
         object.__setattr__(self, "allow_nan_stats", bool(allow_nan_stats))
-        object.__setattr__(self, "name", name or type(self).__name__)
+        object.__setattr__(self, "name", name or self._default_name())
         self.batch_shape  # noqa: B018 -- fail now, with both shapes shown, if parameters cannot broadcast
         if self.validate_args:
             self._validate_parameters()
+
+    def _default_name(self) -> str:
+        """The name used when none is given (composites derive it from their parts)."""
+        return type(self).__name__
+
+    def _has_default_name(self) -> bool:
+        """False when the user named this distribution (JointDistribution parts use such names)."""
+        return self.name == self._default_name()
 
     def _validate_parameters(self) -> None:
         """Check each parameter against its constraint, then family relations."""
@@ -502,18 +510,8 @@ class Distribution:
 
         Event dimensions are never sliced.
         """
-        index = index if isinstance(index, tuple) else (index,)
         batch_shape = self.batch_shape
-        indexed_dims = sum(1 for i in index if i is not None and i is not Ellipsis)
-        if indexed_dims > len(batch_shape):
-            raise ValueError(
-                f"{type(self).__name__}[{index}]: too many indices for batch_shape {batch_shape}."
-            )
-        if Ellipsis in index:
-            at = index.index(Ellipsis)
-            index = index[:at] + (slice(None),) * (len(batch_shape) - indexed_dims) + index[at + 1 :]
-        else:
-            index = index + (slice(None),) * (len(batch_shape) - indexed_dims)
+        index = expand_batch_index(index, batch_shape, type(self).__name__)
         sliced = {}
         for key, (value, prop) in self._present_parameters().items():
             event_part = value.shape[value.ndim - prop.event_ndims :]

@@ -82,12 +82,15 @@ class TransformedDistribution(Distribution):
             bijector_kwargs=None if bijector_kwargs is None else dict(bijector_kwargs),
             validate_args=validate_args,
             allow_nan_stats=distribution.allow_nan_stats,
-            name=name or f"{bijector.name}{type(distribution).__name__}",
+            name=name,
         )
 
     @classmethod
     def _parameter_properties(cls):
         return {}
+
+    def _default_name(self) -> str:
+        return f"{self.bijector.name}{type(self.distribution).__name__}"
 
     @property
     def parameters(self) -> dict[str, Any]:
