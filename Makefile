@@ -20,7 +20,7 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest -n $(WORKERS) -q -m "not slow"
 
 test-slow: $(VENV)/.installed-test
-	$(PY) -m pytest -n $(WORKERS) -q -m slow
+	PROBAX_TEST_DEFAULT_XLA=1 $(PY) -m pytest -n $(WORKERS) -q -m slow
 
 demo: $(VENV)/.installed-plot
 	$(PY) examples/run_demo.py --output demo_output

@@ -22,7 +22,6 @@ import statsmodels.api as sm
 from probax import distributions as tfd
 from probax import glm
 from tests.glm import datasets
-from tests.glm.quick_compile import QUICK_COMPILE
 
 CRITERION = glm.convergence_criteria_small_relative_norm_weights_change(tolerance=1e-10)
 
@@ -224,7 +223,7 @@ def statsmodels_fit(case: RealCase, data: datasets.Dataset):
 
 
 @functools.partial(
-    jax.jit, static_argnames=("fast_unsafe_numerics", "dispersion"), compiler_options=QUICK_COMPILE
+    jax.jit, static_argnames=("fast_unsafe_numerics", "dispersion")
 )
 def _fit_and_statistics(x, y, family, start, fast_unsafe_numerics, dispersion):
     # One compiled program per case (fit and statistics together): compilation dominates test time.

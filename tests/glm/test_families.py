@@ -8,7 +8,6 @@ at that mean for the variance and the log-likelihood.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,6 @@ import scipy.special
 import scipy.stats
 
 from probax import glm
-from tests.glm.quick_compile import QUICK_COMPILE
 
 LINEAR_RESPONSE = np.array([-2.0, -0.5, 0.3, 1.5])
 
@@ -191,7 +189,7 @@ def _moments_and_log_prob_float32(family, r, y):
     return dict(mean=mean, variance=variance, grad_mean=grad_mean, log_prob=family.log_prob(y, r))
 
 
-@functools.partial(jax.jit, compiler_options=QUICK_COMPILE)
+@jax.jit
 def _all_cases(families, responses):
     # One compiled program for every family and both dtypes: compilation dominates this file's time.
     return [

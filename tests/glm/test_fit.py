@@ -14,7 +14,6 @@ import statsmodels.api as sm
 
 from probax import glm
 from tests.glm import datasets
-from tests.glm.quick_compile import QUICK_COMPILE
 from tests.glm.reference_fits import ALL_CASES, REAL_CASES, fitted, poisson_batch
 
 REFERENCE_CASES = [case for case in REAL_CASES if case.reference is not None]
@@ -134,7 +133,7 @@ def test_batch_dimensions_fit_independent_problems():
 
 def test_vmap_fits_each_problem_with_its_own_stopping_time():
     x, y, oracle = _poisson_batch()
-    fit_all = jax.jit(jax.vmap(lambda x, y: glm.fit(x, y, glm.Poisson())), compiler_options=QUICK_COMPILE)
+    fit_all = jax.jit(jax.vmap(lambda x, y: glm.fit(x, y, glm.Poisson())))
     w, r, is_converged, num_iter = fit_all(x, y)
     assert is_converged.shape == (4,) and bool(np.all(is_converged))
     assert num_iter.shape == (4,)

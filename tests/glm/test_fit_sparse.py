@@ -13,7 +13,6 @@ import scipy.stats
 from sklearn.linear_model import ElasticNet, LogisticRegression
 
 from probax import glm
-from tests.glm.quick_compile import QUICK_COMPILE
 from tests.glm.reference_fits import synthetic_probit
 
 # A relative step below sqrt(1e-16) = 1e-8 per outer iteration: far tighter than the 1e-4
@@ -158,7 +157,6 @@ def test_vmap_over_penalties_matches_separate_fits(logistic_data):
     l1s = jnp.array([1.0, 5.0, 20.0])
     fit = jax.jit(
         jax.vmap(lambda l1: glm.fit_sparse(x, y, glm.Bernoulli(), l1_regularizer=l1, tolerance=TIGHT)),
-        compiler_options=QUICK_COMPILE,
     )
     batched = fit(l1s)
     assert batched.is_converged.shape == (3,) and bool(np.all(batched.is_converged))

@@ -1,4 +1,4 @@
-"""Shared test support: a faster-compiling `jit`, and test problems with independent oracles.
+"""Shared test support: test problems with independent oracles, single-threaded BLAS for scipy.
 
 JAX versions of the problems feed probax; scipy's own `rosen`/`rosen_der` and
 NumPy versions of the other objectives feed scipy, so an error in a JAX
@@ -16,19 +16,6 @@ try:
     from threadpoolctl import threadpool_limits
 except ImportError:  # scikit-learn's dependency; without it BLAS keeps its threads
     threadpool_limits = None
-
-# Compilation dominates these tests (each optimizer is one large loop program). On CPU,
-# XLA's classic fusion emitters at backend optimization level 0 compile it 3-4 times faster
-# than the defaults, and the tests check the numbers computed, not the machine code's speed.
-_FAST_COMPILE = {"xla_cpu_use_fusion_emitters": False, "xla_backend_optimization_level": 0}
-
-
-def jit(fun):
-    """`jax.jit` that compiles quickly (on CPU) rather than into the fastest code."""
-    if jax.default_backend() != "cpu":
-        return jax.jit(fun)
-    return jax.jit(fun, compiler_options=_FAST_COMPILE)
-
 
 def single_threaded_blas():
     """Run BLAS on one thread (for scipy's solvers).

@@ -24,7 +24,7 @@ def bfgs_2d_vmapped():
             max_iterations=max_iterations,
         )
 
-    return support.jit(jax.vmap(run))
+    return jax.jit(jax.vmap(run))
 
 
 def run_vmapped(starts, max_iterations):
@@ -62,7 +62,7 @@ def test_first_update_satisfies_the_secant_condition():
 
 def test_rosenbrock_100d_matches_scipy_bfgs():
     start = support.rosenbrock_start(100)
-    results = support.jit(
+    results = jax.jit(
         lambda x: optimizer.bfgs_minimize(
             support.rosenbrock_value_and_gradient, x, tolerance=GRADIENT_TOLERANCE, max_iterations=2000
         )
@@ -81,7 +81,7 @@ def test_rosenbrock_2d_float32_converges():
     # float32 rounds the gradient near the optimum at about 400 * eps (the 400 x (x^2 - y) term),
     # so the gradient tolerance sits a few times above that.
     tolerance = 1e3 * np.finfo(np.float32).eps
-    results = support.jit(
+    results = jax.jit(
         lambda x: optimizer.bfgs_minimize(
             support.rosenbrock_value_and_gradient, x, tolerance=tolerance, max_iterations=200
         )
@@ -95,7 +95,7 @@ def test_rosenbrock_2d_float32_converges():
 def test_logistic_map_matches_scipy():
     features, labels = support.logistic_data()
     reference, numpy_objective = support.scipy_logistic_map(features, labels, "BFGS")
-    results = support.jit(
+    results = jax.jit(
         lambda x: optimizer.bfgs_minimize(
             support.logistic_map_objective(features, labels), x, tolerance=1e-9, max_iterations=200
         )
@@ -127,7 +127,7 @@ def test_batched_starts_with_the_exact_inverse_hessian_take_one_newton_step():
     # Two members start with the exact inverse Hessian (a Newton step lands on the center), the
     # third with the identity; the batch axis of the estimates must follow the starts'.
     estimates = np.stack([np.linalg.inv(hessian), np.linalg.inv(hessian), np.eye(4)])
-    results = support.jit(
+    results = jax.jit(
         lambda starts, estimates: optimizer.bfgs_minimize(
             value_and_gradient,
             starts,

@@ -7,7 +7,6 @@ import pytest
 
 from probax import optimizer
 from probax.optimizer.differential_evolution import _distinct_others
-from tests.optimizer import support
 
 
 def rastrigin(x):
@@ -34,7 +33,7 @@ def test_finds_the_global_minimum_of_multimodal_functions():
             seed=seed,
         )
 
-    results = support.jit(jax.vmap(run))(jax.random.split(jax.random.key(42), 2), jnp.array([False, True]))
+    results = jax.jit(jax.vmap(run))(jax.random.split(jax.random.key(42), 2), jnp.array([False, True]))
     assert isinstance(results, optimizer.DifferentialEvolutionOptimizerResults)
     assert bool(np.all(results.converged)) and not bool(np.any(results.failed))
     # Converged means every member is within position_tolerance (1e-8) of the others, and the
@@ -52,7 +51,7 @@ def test_multi_part_state_keeps_its_structure():
     def objective(scalar, vector):
         return (scalar - 1.0) ** 2 + jnp.sum((vector - jnp.array([[-2.0, 0.5]])) ** 2, axis=-1)
 
-    results = support.jit(
+    results = jax.jit(
         lambda seed: optimizer.differential_evolution_minimize(
             objective, initial_position=[jnp.array(0.0), jnp.zeros(2)], max_iterations=300, seed=seed
         )
@@ -66,7 +65,7 @@ def test_multi_part_state_keeps_its_structure():
 def test_one_step_never_makes_a_member_worse_and_the_seed_fixes_it():
     population = jnp.asarray(np.random.default_rng(3).uniform(-4, 4, size=(10, 2)))
     values = np.asarray(rastrigin(population))
-    step = support.jit(
+    step = jax.jit(
         lambda seed: optimizer.differential_evolution_one_step(rastrigin, population, seed=seed)
     )
     next_population, next_values = map(np.asarray, step(7))
@@ -84,7 +83,7 @@ def test_mixing_ranks_map_one_to_one_onto_triples_of_distinct_other_members():
     ranks = np.array(list(itertools.product(range(5), range(4), range(3))))  # 60 = 5 * 4 * 3
     # Row i of each draw is member i; every member gets every rank triple once.
     every_draw = np.broadcast_to(ranks[:, None, :], (60, population_size, 3))
-    triples = np.asarray(support.jit(jax.vmap(_distinct_others))(jnp.asarray(every_draw)))
+    triples = np.asarray(jax.jit(jax.vmap(_distinct_others))(jnp.asarray(every_draw)))
     member = np.arange(population_size)[None, :, None]
     assert triples.min() >= 0 and triples.max() < population_size
     assert not np.any(triples == member)

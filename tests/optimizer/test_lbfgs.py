@@ -29,7 +29,7 @@ def lbfgs_2d_vmapped():
             max_iterations=max_iterations,
         )
 
-    return support.jit(jax.vmap(run))
+    return jax.jit(jax.vmap(run))
 
 
 @functools.cache
@@ -48,7 +48,7 @@ def lbfgs_2d_batched():
             stopping_condition=stopping_condition,
         )
 
-    return support.jit(run)
+    return jax.jit(run)
 
 
 def run_vmapped(starts, max_iterations):
@@ -77,7 +77,7 @@ def test_rosenbrock_2d_matches_scipy_lbfgs_b_from_several_starts():
 
 def test_rosenbrock_100d_matches_scipy_lbfgs_b():
     start = support.rosenbrock_start(100)
-    run = support.jit(
+    run = jax.jit(
         lambda x: optimizer.lbfgs_minimize(
             support.rosenbrock_value_and_gradient, x, tolerance=GRADIENT_TOLERANCE, max_iterations=2000
         )
@@ -97,7 +97,7 @@ def test_rosenbrock_2d_float32_converges():
     # float32 rounds the gradient near the optimum at about 400 * eps (the 400 x (x^2 - y) term),
     # so the gradient tolerance sits a few times above that.
     tolerance = 1e3 * np.finfo(np.float32).eps
-    results = support.jit(
+    results = jax.jit(
         lambda x: optimizer.lbfgs_minimize(
             support.rosenbrock_value_and_gradient, x, tolerance=tolerance, max_iterations=200
         )
@@ -111,7 +111,7 @@ def test_rosenbrock_2d_float32_converges():
 def test_logistic_map_matches_scipy():
     features, labels = support.logistic_data()
     reference, numpy_objective = support.scipy_logistic_map(features, labels, "L-BFGS-B")
-    results = support.jit(
+    results = jax.jit(
         lambda x: optimizer.lbfgs_minimize(
             support.logistic_map_objective(features, labels), x, tolerance=1e-9, max_iterations=200
         )
@@ -162,7 +162,7 @@ def test_resuming_from_previous_results_continues_the_same_run():
     full = run_batched(STARTS_2D, 1000, optimizer.converged_all)
     partial = run_batched(STARTS_2D, 10, optimizer.converged_all)
     assert not bool(np.any(np.asarray(partial.converged) | np.asarray(partial.failed)))
-    resumed = support.jit(
+    resumed = jax.jit(
         lambda previous: optimizer.lbfgs_minimize(
             support.rosenbrock_value_and_gradient,
             previous_optimizer_results=previous,

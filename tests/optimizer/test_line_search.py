@@ -23,7 +23,7 @@ def vmapped_search():
             support.rosenbrock_value_and_gradient, start, value, gradient, sign * gradient, 50
         )
 
-    return support.jit(jax.vmap(search))
+    return jax.jit(jax.vmap(search))
 
 
 def search_along_gradient(starts, sign):
@@ -79,6 +79,6 @@ def test_a_newton_step_on_a_quadratic_costs_one_evaluation():
         newton = -jnp.linalg.solve(hessian, gradient)
         return strong_wolfe_line_search(value_and_gradient, start, value, gradient, newton, 50)
 
-    step = support.jit(newton_search)(jnp.array([1.0, -1.0]))
+    step = jax.jit(newton_search)(jnp.array([1.0, -1.0]))
     assert bool(step.accepted) and int(step.num_evaluations) == 1
     np.testing.assert_allclose(step.position, 0.0, atol=1e-15)

@@ -31,7 +31,7 @@ def rosenbrock_from_vertex():
             support.rosenbrock, initial_vertex=vertex, max_iterations=max_iterations, **TOLERANCES
         )
 
-    return support.jit(run)
+    return jax.jit(run)
 
 
 def run_rosenbrock(vertex, max_iterations=5000):
@@ -78,7 +78,7 @@ def numpy_quadratic(flat):
 
 def test_quadratic_on_matrix_shaped_points_matches_scipy():
     start = np.zeros((2, 2))
-    results = support.jit(
+    results = jax.jit(
         lambda v: optimizer.nelder_mead_minimize(quadratic, initial_vertex=v, **TOLERANCES)
     )(jnp.asarray(start))
     reference = scipy_nelder_mead(
@@ -101,7 +101,7 @@ def test_initial_simplex_follows_gao_and_han():
 def test_given_simplex_values_and_batch_evaluation_change_only_the_counts():
     mapped = run_rosenbrock(ROSENBROCK_START)
     simplex, values = mapped.initial_simplex, mapped.initial_objective_values
-    from_simplex = support.jit(
+    from_simplex = jax.jit(
         lambda s, v: optimizer.nelder_mead_minimize(
             support.rosenbrock,
             initial_simplex=s,
@@ -111,7 +111,7 @@ def test_given_simplex_values_and_batch_evaluation_change_only_the_counts():
             **TOLERANCES,
         )
     )(simplex, values)
-    from_vertex_value = support.jit(
+    from_vertex_value = jax.jit(
         lambda x, v: optimizer.nelder_mead_minimize(
             support.rosenbrock,
             initial_vertex=x,
@@ -129,7 +129,7 @@ def test_given_simplex_values_and_batch_evaluation_change_only_the_counts():
 
 def test_vmap_over_starting_vertices_matches_single_runs():
     starts = np.array([[-1.2, 1.0], [0.5, 2.0], [2.0, -1.0]])
-    vmapped = support.jit(
+    vmapped = jax.jit(
         jax.vmap(lambda v: optimizer.nelder_mead_minimize(support.rosenbrock, initial_vertex=v, **TOLERANCES))
     )(jnp.asarray(starts))
     for i, start in enumerate(starts):
@@ -146,7 +146,7 @@ def test_max_iterations_stops_without_convergence():
 def test_one_step_reflects_the_worst_vertex():
     simplex = jnp.array([[1.0, 1.0], [2.0, 1.0], [1.0, 2.0]])
     values = jnp.array([2.0, 5.0, 6.0])
-    _, new_simplex, new_values, evaluations = support.jit(
+    _, new_simplex, new_values, evaluations = jax.jit(
         lambda s, v: optimizer.nelder_mead_one_step(s, v, lambda x: jnp.sum(x**2))
     )(simplex, values)
     # The centroid of the two best is (1.5, 1); (1, 2) reflects to (2, 0) with value 4, between

@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import jax
@@ -30,7 +29,6 @@ import numpy as np
 from jax.scipy.linalg import solve_triangular
 
 from probax._internal.shapes import broadcast_shapes, pad_leading
-from probax.distributions.constraints import Constraint
 
 # Full float32 precision in matrix products: GPUs may otherwise round inputs to TF32.
 _HIGHEST = jax.lax.Precision.HIGHEST
@@ -167,6 +165,11 @@ class TriLScale(NamedTuple):
         """`S` with each column's sign flipped so that the diagonal is positive."""
         signs = jnp.sign(jnp.diagonal(self.tril, axis1=-2, axis2=-1))
         return (self._lower() * signs[..., None, :]).astype(dtype)
+
+
+def tril_scale(scale_tril, event_size: int):
+    """The scale `tril(scale_tril)`, or the identity of size `event_size` when it is None."""
+    return DiagScale(None, event_size) if scale_tril is None else TriLScale(scale_tril)
 
 
 class DiagPlusLowRankScale(NamedTuple):
@@ -311,41 +314,3 @@ def event_size_of(family: str, dims: dict[str, tuple[tuple[int, ...] | None, tup
 def shape_of(value) -> tuple[int, ...] | None:
     """`np.shape(value)`, or None for an absent parameter."""
     return None if value is None else tuple(np.shape(value))
-
-
-@dataclass(frozen=True)
-class NonZero(Constraint):
-    """Non-zero, non-NaN values."""
-
-    def check(self, x):
-        """Membership of `x` (NaN fails)."""
-        return (x != 0) & ~jnp.isnan(x)
-
-
-@dataclass(frozen=True)
-class NonSingularLowerTriangular(Constraint):
-    """Square matrices whose lower triangle has a non-zero diagonal and no NaN."""
-
-    def check(self, x):
-        """Per matrix: diagonal non-zero, lower triangle free of NaN."""
-        diagonal_ok = jnp.all(jnp.diagonal(x, axis1=-2, axis2=-1) != 0, axis=-1)
-        return diagonal_ok & ~jnp.any(jnp.isnan(jnp.tril(x)), axis=(-2, -1))
-
-
-@dataclass(frozen=True)
-class PositiveDefinite(Constraint):
-    """Symmetric positive-definite matrices (symmetric to rounding; Cholesky succeeds)."""
-
-    def check(self, x):
-        """Per matrix: symmetric within a few ulps of its largest entry, with a finite Cholesky factor."""
-        scale = jnp.max(jnp.abs(x), axis=(-2, -1))
-        tolerance = 100 * jnp.finfo(x.dtype).eps * scale
-        symmetric = jnp.all(jnp.abs(x - jnp.swapaxes(x, -1, -2)) <= tolerance[..., None, None], axis=(-2, -1))
-        return symmetric & jnp.all(jnp.isfinite(jnp.linalg.cholesky(x)), axis=(-2, -1))
-
-
-nonzero = NonZero("non-zero")
-nonsingular_lower_triangular = NonSingularLowerTriangular(
-    "a lower-triangular matrix with a non-zero diagonal", event_ndims=2
-)
-positive_definite = PositiveDefinite("a symmetric positive-definite matrix", event_ndims=2)

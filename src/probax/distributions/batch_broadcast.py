@@ -7,18 +7,16 @@ broadcast; draws are independent across the new batch members.
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from probax._internal.shapes import Shape, as_shape, broadcast_shapes, expand_batch_index
-from probax.distributions.composite import CompositeDistribution
+from probax.distributions.composite import CompositeDistribution, InnerSummaries, require_distribution
 from probax.distributions.distribution import Distribution
 
 
-class BatchBroadcast(CompositeDistribution):
+class BatchBroadcast(InnerSummaries, CompositeDistribution):
     """The inner distribution with its batch broadcast (TFP semantics).
 
     Exactly one of `with_shape` (the batch shape becomes `broadcast(inner batch, with_shape)`)
@@ -54,10 +52,7 @@ class BatchBroadcast(CompositeDistribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"BatchBroadcast: distribution must be a Distribution, got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "BatchBroadcast")
         if (with_shape is None) == (to_shape is None):
             raise ValueError("BatchBroadcast: give exactly one of with_shape and to_shape.")
         if with_shape is not None:
@@ -82,28 +77,7 @@ class BatchBroadcast(CompositeDistribution):
             name=name,
         )
 
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(
-            distribution=self.distribution,
-            with_shape=self.with_shape,
-            to_shape=self.to_shape,
-            validate_args=self.validate_args,
-            name=self.name,
-        )
-
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the inner distribution's."""
-        return self.distribution.dtype
-
-    @property
-    def reparameterization_type(self):
-        """The inner distribution's."""
-        return self.distribution.reparameterization_type
-
     def _batch_shape(self) -> Shape:
         if self.to_shape is not None:
             return self.to_shape
@@ -139,18 +113,6 @@ class BatchBroadcast(CompositeDistribution):
         return self.distribution.quantile(probability)
 
     # ------------------------------------------------------------------ summaries
-    def _mean(self):
-        return self.distribution.mean()
-
-    def _variance(self):
-        return self.distribution.variance()
-
-    def _stddev(self):
-        return self.distribution.stddev()
-
-    def _mode(self):
-        return self.distribution.mode()
-
     def _entropy(self):
         return self.distribution.entropy()
 

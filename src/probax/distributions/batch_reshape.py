@@ -7,7 +7,7 @@ event is untouched; values and results are reshaped around calls to the inner di
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -15,7 +15,7 @@ import numpy as np
 
 from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.bijectors.bijector import Bijector
-from probax.distributions.composite import CompositeDistribution
+from probax.distributions.composite import CompositeDistribution, require_distribution
 from probax.distributions.distribution import Distribution
 
 
@@ -70,6 +70,7 @@ class BatchReshape(CompositeDistribution):
     """
 
     _child_names = ("distribution",)
+    _argument_attributes: ClassVar[dict[str, str]] = {"batch_shape": "new_batch_shape"}
     _static_names = ("new_batch_shape",)
 
     def __init__(
@@ -80,10 +81,7 @@ class BatchReshape(CompositeDistribution):
         allow_nan_stats: bool = True,
         name: str | None = None,
     ):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"BatchReshape: distribution must be a Distribution, got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "BatchReshape")
         super().__init__(
             distribution=distribution,
             new_batch_shape=_resolve_batch_shape(batch_shape, distribution.batch_shape),
@@ -92,28 +90,7 @@ class BatchReshape(CompositeDistribution):
             name=name,
         )
 
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(
-            distribution=self.distribution,
-            batch_shape=self.new_batch_shape,
-            validate_args=self.validate_args,
-            allow_nan_stats=self.allow_nan_stats,
-            name=self.name,
-        )
-
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the inner distribution's."""
-        return self.distribution.dtype
-
-    @property
-    def reparameterization_type(self):
-        """The inner distribution's."""
-        return self.distribution.reparameterization_type
-
     def _batch_shape(self) -> Shape:
         return self.new_batch_shape
 

@@ -134,7 +134,17 @@ class Simplex(Constraint):
         return jnp.all(x >= 0, axis=-1) & (jnp.abs(total - 1) <= tolerance)
 
 
+@dataclass(frozen=True)
+class NonZero(Constraint):
+    """Non-zero, non-NaN values."""
+
+    def check(self, x):
+        """Membership of `x` (NaN fails)."""
+        return (x != 0) & ~jnp.isnan(x)
+
+
 real = Real("a real number (not NaN)")
+nonzero = NonZero("non-zero")
 positive = GreaterThan("positive (> 0)", lower=0.0)
 nonnegative = GreaterThanEq("non-negative (>= 0)", lower=0.0)
 unit_interval = Interval("in [0, 1]", lower=0.0, upper=1.0)

@@ -8,19 +8,18 @@ log-densities over the reinterpreted dimensions.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from probax._internal.shapes import Shape, expand_batch_index, pad_leading
-from probax.distributions.composite import CompositeDistribution
+from probax.distributions.composite import CompositeDistribution, InnerSummaries, require_distribution
 from probax.distributions.distribution import Distribution
 from probax.distributions.kl import RegisterKL, kl_divergence
 
 
-class Independent(CompositeDistribution):
+class Independent(InnerSummaries, CompositeDistribution):
     """A batch of distributions whose rightmost `reinterpreted_batch_ndims` batch dims form the event.
 
     log p(x) = sum over the reinterpreted dimensions of the inner log p(x). Shapes: with inner
@@ -55,10 +54,7 @@ class Independent(CompositeDistribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"Independent: distribution must be a Distribution, got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "Independent")
         batch_rank = len(distribution.batch_shape)
         if reinterpreted_batch_ndims is None:
             reinterpreted_batch_ndims = max(0, batch_rank - 1)
@@ -82,27 +78,7 @@ class Independent(CompositeDistribution):
             name=name,
         )
 
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(
-            distribution=self.distribution,
-            reinterpreted_batch_ndims=self.reinterpreted_batch_ndims,
-            validate_args=self.validate_args,
-            name=self.name,
-        )
-
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the inner distribution's."""
-        return self.distribution.dtype
-
-    @property
-    def reparameterization_type(self):
-        """The inner distribution's."""
-        return self.distribution.reparameterization_type
-
     def _split(self) -> int:
         return len(self.distribution.batch_shape) - self.reinterpreted_batch_ndims
 
@@ -145,18 +121,6 @@ class Independent(CompositeDistribution):
         return self.distribution.quantile(probability)
 
     # ------------------------------------------------------------------ summaries
-    def _mean(self):
-        return self.distribution.mean()
-
-    def _variance(self):
-        return self.distribution.variance()
-
-    def _stddev(self):
-        return self.distribution.stddev()
-
-    def _mode(self):
-        return self.distribution.mode()
-
     def _entropy(self):
         return self._sum_reinterpreted(self.distribution.entropy())
 

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from probax._internal.dtypes import common_float_dtype
 from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.distributions import constraints
+from probax.distributions.composite import require_distribution
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.distributions.empirical import Empirical
 from probax.distributions.finite_discrete import FiniteDiscrete
@@ -73,10 +74,7 @@ class Inflated(Distribution):
                  name=None):
         exactly_one("Inflated", inflated_loc_logits=inflated_loc_logits,
                     inflated_loc_probs=inflated_loc_probs)
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"Inflated: distribution must be a Distribution, got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "Inflated")
         if distribution.event_shape:
             raise ValueError(
                 f"Inflated: distribution must have scalar events, got event_shape {distribution.event_shape}."
@@ -100,11 +98,6 @@ class Inflated(Distribution):
         )
 
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the distribution's."""
-        return self.distribution.dtype
-
     def _batch_shape(self) -> Shape:
         return broadcast_shapes(super()._batch_shape(), self.distribution.batch_shape,
                                 what="Inflated parameters and distribution")

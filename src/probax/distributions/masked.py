@@ -8,7 +8,6 @@ neutral values. This pads ragged data to one dense shape without NaNs leaking in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +16,7 @@ from probax._internal import checks
 from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.bijectors.bijector import Bijector
 from probax.distributions.batch_broadcast import broadcast_sample, slice_broadcast
-from probax.distributions.composite import CompositeDistribution
+from probax.distributions.composite import CompositeDistribution, require_distribution
 from probax.distributions.distribution import Distribution
 from probax.distributions.kl import RegisterKL, kl_divergence
 
@@ -80,10 +79,7 @@ class Masked(CompositeDistribution):
         allow_nan_stats: bool = True,
         name: str | None = None,
     ):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"Masked: distribution must be a Distribution, got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "Masked")
         mask = jnp.asarray(validity_mask)
         if mask.dtype != jnp.bool_:
             raise ValueError(f"Masked: validity_mask must be a boolean array, got dtype {mask.dtype}.")
@@ -101,29 +97,7 @@ class Masked(CompositeDistribution):
             name=name,
         )
 
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(
-            distribution=self.distribution,
-            validity_mask=self.validity_mask,
-            safe_sample_fn=self.safe_sample_fn,
-            validate_args=self.validate_args,
-            allow_nan_stats=self.allow_nan_stats,
-            name=self.name,
-        )
-
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the inner distribution's."""
-        return self.distribution.dtype
-
-    @property
-    def reparameterization_type(self):
-        """The inner distribution's."""
-        return self.distribution.reparameterization_type
-
     def _batch_shape(self) -> Shape:
         return broadcast_shapes(self.distribution.batch_shape, self.validity_mask.shape, what="Masked")
 

@@ -1,4 +1,4 @@
-"""Event constraints for matrix and sphere families: correlation matrices, Cholesky factors, unit vectors.
+"""Event constraints for matrix and sphere families: covariance, correlation, Cholesky, unit vectors.
 
 Membership allows rounding: a matrix is symmetric when |x - x^T| is within about a thousand
 float64 units in the last place (100 float32 ones) of its entries, a vector is a unit vector when
@@ -99,6 +99,19 @@ class UnitVector(constraints.Constraint):
         return _unit_rows(x, x.shape[-1])
 
 
+@dataclass(frozen=True)
+class NonSingularLowerTriangular(constraints.Constraint):
+    """Square matrices whose lower triangle has a non-zero diagonal and no NaN (entries above are ignored)."""
+
+    def check(self, x):
+        """Per matrix: diagonal non-zero, lower triangle free of NaN."""
+        diagonal_ok = jnp.all(_diagonal(x) != 0, axis=-1)
+        return diagonal_ok & ~jnp.any(jnp.isnan(jnp.tril(x)), axis=(-2, -1))
+
+
+nonsingular_lower_triangular = NonSingularLowerTriangular(
+    "a lower-triangular matrix with a non-zero diagonal", event_ndims=2
+)
 positive_definite = PositiveDefinite("a symmetric positive-definite matrix", event_ndims=2)
 lower_cholesky = LowerCholesky("a lower-triangular matrix with a positive diagonal", event_ndims=2)
 positive_diagonal = PositiveDiagonal("a square matrix with a positive diagonal", event_ndims=2)

@@ -10,10 +10,10 @@ from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index,
 from probax.distributions.categorical import Categorical
 from probax.distributions.composite import CompositeDistribution
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution
-from probax.distributions.mixture_same_family import mixture_quantile, slice_part, total_variance
+from probax.distributions.mixture_same_family import ScalarMixtureMethods, slice_part, total_variance
 
 
-class Mixture(CompositeDistribution):
+class Mixture(ScalarMixtureMethods, CompositeDistribution):
     """Mixture of a list of distributions that share batch and event shapes.
 
     p(x) = sum_k w_k p_k(x), with `w` the probabilities of `cat` and `p_k` the density of
@@ -89,45 +89,21 @@ class Mixture(CompositeDistribution):
     def _value_as_array(self, value):
         return self.components[0]._value_as_array(value)
 
-    def _log_weights(self, rank: int) -> jax.Array:
-        return pad_leading(jax.nn.log_softmax(self.cat.logits_parameter(), axis=-1), rank)
+    def _mixture_logits(self) -> jax.Array:
+        return self.cat.logits_parameter()
+
+    def _component_values(self, method: str, x) -> jax.Array:
+        return self._stacked(method, x)
 
     def _stacked(self, method: str, *args) -> jax.Array:
         """Each component's `method(*args)`, stacked on a new last axis (all broadcast alike)."""
         values = [getattr(c, method)(*args) for c in self.components]
         return jnp.stack(jnp.broadcast_arrays(*values), axis=-1)
 
-    def _require_scalar_event(self, method: str) -> None:
-        if self.event_shape:
-            raise self._not_implemented(f"{method} (defined for scalar events only)")
-
     # ------------------------------------------------------------------ densities
     def _log_prob(self, x):
         log_probs = self._stacked("log_prob", x)
         return logsumexp(log_probs + self._log_weights(log_probs.ndim), axis=-1)
-
-    def _weighted_pointwise(self, method: str, x):
-        self._require_scalar_event(method)
-        values = self._stacked(method, x)
-        if method.startswith("log"):
-            return logsumexp(values + self._log_weights(values.ndim), axis=-1)
-        return jnp.sum(jnp.exp(self._log_weights(values.ndim)) * values, axis=-1)
-
-    def _cdf(self, x):
-        return self._weighted_pointwise("cdf", x)
-
-    def _log_cdf(self, x):
-        return self._weighted_pointwise("log_cdf", x)
-
-    def _survival_function(self, x):
-        return self._weighted_pointwise("survival_function", x)
-
-    def _log_survival_function(self, x):
-        return self._weighted_pointwise("log_survival_function", x)
-
-    def _quantile(self, p):
-        self._require_scalar_event("quantile")
-        return mixture_quantile(self, p, lambda q: self._stacked("quantile", q))
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, shape, key):

@@ -17,7 +17,7 @@ from jax.scipy.special import logsumexp
 
 from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.distributions.categorical import Categorical
-from probax.distributions.composite import CompositeDistribution
+from probax.distributions.composite import CompositeDistribution, require_distribution
 from probax.distributions.distribution import (
     FULLY_REPARAMETERIZED,
     NOT_REPARAMETERIZED,
@@ -27,7 +27,46 @@ from probax.distributions.independent import Independent
 from probax.math.root_search import find_root_chandrupatla
 
 
-class MixtureSameFamily(CompositeDistribution):
+class ScalarMixtureMethods:
+    """Log weights and the weighted cdf family and quantile shared by both mixtures.
+
+    Users of this mixin supply `_mixture_logits()` and `_component_values(method, x)`: each
+    component's `method(x)` with the component axis last.
+    """
+
+    def _log_weights(self, rank: int) -> jax.Array:
+        """Normalized log mixture weights, shaped `[1, ...] + mixture batch + [K]` of rank `rank`."""
+        return pad_leading(jax.nn.log_softmax(self._mixture_logits(), axis=-1), rank)
+
+    def _require_scalar_event(self, method: str) -> None:
+        if self.event_shape:
+            raise self._not_implemented(f"{method} (defined for scalar components only)")
+
+    def _weighted_pointwise(self, method: str, x):
+        self._require_scalar_event(method)
+        values = self._component_values(method, x)
+        if method.startswith("log"):
+            return logsumexp(values + self._log_weights(values.ndim), axis=-1)
+        return jnp.sum(jnp.exp(self._log_weights(values.ndim)) * values, axis=-1)
+
+    def _cdf(self, x):
+        return self._weighted_pointwise("cdf", x)
+
+    def _log_cdf(self, x):
+        return self._weighted_pointwise("log_cdf", x)
+
+    def _survival_function(self, x):
+        return self._weighted_pointwise("survival_function", x)
+
+    def _log_survival_function(self, x):
+        return self._weighted_pointwise("log_survival_function", x)
+
+    def _quantile(self, p):
+        self._require_scalar_event("quantile")
+        return mixture_quantile(self, p, lambda q: self._component_values("quantile", q))
+
+
+class MixtureSameFamily(ScalarMixtureMethods, CompositeDistribution):
     """Mixture of the K distributions on the last batch axis of `components_distribution`.
 
     log p(x) = logsumexp_k(log w_k + log p_k(x)). Shapes follow TFP: with
@@ -71,12 +110,8 @@ class MixtureSameFamily(CompositeDistribution):
 
     def __init__(self, mixture_distribution, components_distribution, reparameterize=False,
                  validate_args=False, allow_nan_stats=True, name=None):
-        for argument, value in (("mixture_distribution", mixture_distribution),
-                                ("components_distribution", components_distribution)):
-            if not isinstance(value, Distribution):
-                raise TypeError(
-                    f"MixtureSameFamily: {argument} must be a Distribution, got {type(value).__name__}."
-                )
+        require_distribution(mixture_distribution, "MixtureSameFamily", "mixture_distribution")
+        require_distribution(components_distribution, "MixtureSameFamily", "components_distribution")
         if not hasattr(mixture_distribution, "logits_parameter") or mixture_distribution.event_shape:
             raise ValueError(
                 "MixtureSameFamily: mixture_distribution must be a Categorical (scalar events with "
@@ -135,18 +170,15 @@ class MixtureSameFamily(CompositeDistribution):
     def _value_as_array(self, value):
         return self.components_distribution._value_as_array(value)
 
-    def _log_weights(self, rank: int) -> jax.Array:
-        """Normalized log mixture weights, shaped `[1, ...] + mixture batch + [K]` of rank `rank`."""
-        logits = self.mixture_distribution.logits_parameter()
-        return pad_leading(jax.nn.log_softmax(logits, axis=-1), rank)
+    def _mixture_logits(self) -> jax.Array:
+        return self.mixture_distribution.logits_parameter()
+
+    def _component_values(self, method: str, x) -> jax.Array:
+        return getattr(self.components_distribution, method)(x[..., None])
 
     def _with_component_axis(self, x):
         """`x` (ending in the event shape) with a unit component axis before the event dims."""
         return jnp.expand_dims(x, x.ndim - len(self.event_shape))
-
-    def _require_scalar_event(self, method: str) -> None:
-        if self.event_shape:
-            raise self._not_implemented(f"{method} (defined for scalar components only)")
 
     # ------------------------------------------------------------------ densities
     def _component_log_probs(self, x):
@@ -175,33 +207,6 @@ class MixtureSameFamily(CompositeDistribution):
     def posterior_mode(self, observations) -> jax.Array:
         """The most probable component for each observation (int32, shaped like a log_prob)."""
         return self.posterior_marginal(observations).mode()
-
-    def _weighted_pointwise(self, method: str, x):
-        self._require_scalar_event(method)
-        values = getattr(self.components_distribution, method)(x[..., None])
-        if method.startswith("log"):
-            return logsumexp(values + self._log_weights(values.ndim), axis=-1)
-        return jnp.sum(jnp.exp(self._log_weights(values.ndim)) * values, axis=-1)
-
-    def _cdf(self, x):
-        return self._weighted_pointwise("cdf", x)
-
-    def _log_cdf(self, x):
-        return self._weighted_pointwise("log_cdf", x)
-
-    def _survival_function(self, x):
-        return self._weighted_pointwise("survival_function", x)
-
-    def _log_survival_function(self, x):
-        return self._weighted_pointwise("log_survival_function", x)
-
-    def _quantile(self, p):
-        self._require_scalar_event("quantile")
-
-        def component_quantiles(q):
-            return self.components_distribution.quantile(q[..., None])
-
-        return mixture_quantile(self, p, component_quantiles)
 
     # ------------------------------------------------------------------ sampling
     def _broadcast_mixture(self) -> Categorical:

@@ -7,8 +7,9 @@ from typing import ClassVar
 import jax
 
 from probax.distributions import constraints
-from probax.distributions._linear_scale import DiagScale, nonzero
+from probax.distributions._linear_scale import DiagScale
 from probax.distributions._mvn_linear import MultivariateNormalLinear
+from probax.distributions.constraints import nonzero
 from probax.distributions.distribution import ParameterProperties
 
 

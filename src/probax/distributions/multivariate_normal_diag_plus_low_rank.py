@@ -11,10 +11,10 @@ from probax.distributions._linear_scale import (
     DiagPlusLowRankScale,
     DiagScale,
     event_size_of,
-    nonzero,
     shape_of,
 )
 from probax.distributions._mvn_linear import MultivariateNormalLinear
+from probax.distributions.constraints import nonzero
 from probax.distributions.distribution import ParameterProperties
 
 

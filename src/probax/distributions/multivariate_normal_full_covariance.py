@@ -8,9 +8,10 @@ import jax
 import jax.numpy as jnp
 
 from probax.distributions import constraints
-from probax.distributions._linear_scale import DiagScale, TriLScale, positive_definite
+from probax.distributions._linear_scale import DiagScale, TriLScale
 from probax.distributions._mvn_linear import MultivariateNormalLinear
 from probax.distributions.distribution import ParameterProperties
+from probax.distributions.matrix_constraints import positive_definite
 
 
 class MultivariateNormalFullCovariance(MultivariateNormalLinear):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from probax.distributions import constraints
-from probax.distributions._linear_scale import DiagScale, TriLScale, nonsingular_lower_triangular
+from probax.distributions._linear_scale import tril_scale
 from probax.distributions._mvn_linear import MultivariateNormalLinear
 from probax.distributions.distribution import ParameterProperties
+from probax.distributions.matrix_constraints import nonsingular_lower_triangular
 
 
 class MultivariateNormalTriL(MultivariateNormalLinear):
@@ -47,6 +48,4 @@ class MultivariateNormalTriL(MultivariateNormalLinear):
         )
 
     def _scale(self):
-        if self.scale_tril is None:
-            return DiagScale(None, self.event_shape[0])
-        return TriLScale(self.scale_tril)
+        return tril_scale(self.scale_tril, self.event_shape[0])

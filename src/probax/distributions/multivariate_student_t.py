@@ -10,9 +10,10 @@ import jax.numpy as jnp
 from jax.scipy.special import digamma, gammaln
 
 from probax.distributions import constraints
-from probax.distributions._linear_scale import DiagScale, TriLScale, nonsingular_lower_triangular
+from probax.distributions._linear_scale import tril_scale
 from probax.distributions._mvn_linear import LinearScaleDistribution
 from probax.distributions.distribution import ParameterProperties
+from probax.distributions.matrix_constraints import nonsingular_lower_triangular
 from probax.math import random_gamma
 
 _LOG_PI = math.log(math.pi)
@@ -64,9 +65,7 @@ class MultivariateStudentTTriL(LinearScaleDistribution):
         )
 
     def _scale(self):
-        if self.scale_tril is None:
-            return DiagScale(None, self.event_shape[0])
-        return TriLScale(self.scale_tril)
+        return tril_scale(self.scale_tril, self.event_shape[0])
 
     @property
     def scale(self) -> jax.Array:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 
 from probax._internal import checks
 from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.distributions import constraints
-from probax.distributions.composite import CompositeDistribution
-from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution
+from probax.distributions.composite import CompositeDistribution, require_distribution
+from probax.distributions.distribution import NOT_REPARAMETERIZED
 from probax.distributions.mixture_same_family import draw_broadcast, slice_part
 
 
@@ -54,11 +52,7 @@ class QuantizedDistribution(CompositeDistribution):
     _child_names = ("distribution", "low", "high")
 
     def __init__(self, distribution, low=None, high=None, validate_args=False, name=None):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                "QuantizedDistribution: distribution must be a Distribution, got "
-                f"{type(distribution).__name__}."
-            )
+        require_distribution(distribution, "QuantizedDistribution")
         if distribution.event_shape:
             raise ValueError(
                 "QuantizedDistribution: distribution must have scalar events, got event_shape "
@@ -79,18 +73,7 @@ class QuantizedDistribution(CompositeDistribution):
             if low is not None and high is not None:
                 checks.check(low < high, "QuantizedDistribution: `low` must be below `high`.")
 
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(distribution=self.distribution, low=self.low, high=self.high,
-                    validate_args=self.validate_args, name=self.name)
-
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the underlying distribution's (floating)."""
-        return self.distribution.dtype
-
     def _bounds(self) -> list[jax.Array]:
         return [b for b in (self.low, self.high) if b is not None]
 

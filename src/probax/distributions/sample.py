@@ -8,14 +8,13 @@ standard normals. The sample dimensions sit between the batch and the inner even
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from probax._internal.shapes import Shape, as_shape, pad_leading
 from probax.bijectors.bijector import Bijector
-from probax.distributions.composite import CompositeDistribution
+from probax.distributions.composite import CompositeDistribution, require_distribution
 from probax.distributions.distribution import Distribution
 from probax.distributions.independent import block_diagonal_covariance
 from probax.distributions.kl import RegisterKL, kl_divergence
@@ -62,10 +61,7 @@ class Sample(CompositeDistribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"Sample: distribution must be a Distribution, got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "Sample")
         super().__init__(
             distribution=distribution,
             sample_shape=as_shape(sample_shape, "Sample: sample_shape"),
@@ -74,27 +70,7 @@ class Sample(CompositeDistribution):
             name=name,
         )
 
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(
-            distribution=self.distribution,
-            sample_shape=self.sample_shape,
-            validate_args=self.validate_args,
-            name=self.name,
-        )
-
     # ------------------------------------------------------------------ shapes
-    @property
-    def dtype(self):
-        """Dtype of the samples: the inner distribution's."""
-        return self.distribution.dtype
-
-    @property
-    def reparameterization_type(self):
-        """The inner distribution's."""
-        return self.distribution.reparameterization_type
-
     def _batch_shape(self) -> Shape:
         return self.distribution.batch_shape
 

@@ -7,17 +7,18 @@ shapes and, for cdf/quantile, `_is_increasing`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 
 from probax._internal.shapes import Shape, as_shape, broadcast_shapes, pad_leading
 from probax.bijectors.bijector import Bijector
+from probax.distributions.composite import CompositeDistribution, require_distribution
 from probax.distributions.distribution import Distribution
 
 
-class TransformedDistribution(Distribution):
+class TransformedDistribution(CompositeDistribution):
     """Y = bijector(X) with X ~ distribution: log p(y) = log p_X(f^{-1}(y)) + log|det J_{f^{-1}}(y)|.
 
     Args:
@@ -42,6 +43,7 @@ class TransformedDistribution(Distribution):
 
     _child_names = ("distribution", "bijector", "bijector_kwargs")
     _static_names = ("iid_event_shape",)
+    _argument_attributes: ClassVar[dict[str, str]] = {"event_shape": "iid_event_shape"}
 
     def __init__(
         self,
@@ -52,11 +54,7 @@ class TransformedDistribution(Distribution):
         validate_args: bool = False,
         name: str | None = None,
     ):
-        if not isinstance(distribution, Distribution):
-            raise TypeError(
-                f"TransformedDistribution: distribution must be a Distribution, "
-                f"got {type(distribution).__name__}."
-            )
+        require_distribution(distribution, "TransformedDistribution")
         if not isinstance(bijector, Bijector):
             raise TypeError(
                 f"TransformedDistribution: bijector must be a Bijector, got {type(bijector).__name__}."
@@ -85,24 +83,8 @@ class TransformedDistribution(Distribution):
             name=name,
         )
 
-    @classmethod
-    def _parameter_properties(cls):
-        return {}
-
     def _default_name(self) -> str:
         return f"{self.bijector.name}{type(self.distribution).__name__}"
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Constructor arguments that rebuild this distribution."""
-        return dict(
-            distribution=self.distribution,
-            bijector=self.bijector,
-            event_shape=self.iid_event_shape,
-            bijector_kwargs=self.bijector_kwargs,
-            validate_args=self.validate_args,
-            name=self.name,
-        )
 
     # ------------------------------------------------------------------ shapes
     def _base_event_shape(self) -> Shape:
@@ -118,19 +100,6 @@ class TransformedDistribution(Distribution):
             bijector_batch,
             what="TransformedDistribution distribution and bijector batch shapes",
         )
-
-    @property
-    def dtype(self):
-        """Dtype of the samples: the base distribution's."""
-        return self.distribution.dtype
-
-    @property
-    def reparameterization_type(self):
-        """The base distribution's: a bijector is differentiable."""
-        return self.distribution.reparameterization_type
-
-    def _value_as_array(self, value):
-        return jnp.asarray(value, self.dtype)
 
     def _kwargs(self, override) -> dict[str, Any]:
         return dict(self.bijector_kwargs or {}) if override is None else dict(override)

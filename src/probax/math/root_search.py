@@ -81,8 +81,8 @@ def find_root_chandrupatla(
 
     Example:
       >>> import jax.numpy as jnp
-      >>> find_root_chandrupatla(lambda x: x**2 - 2., jnp.array(0.), jnp.array(2.))
-      Array(1.4142135, dtype=float32)
+      >>> round(float(find_root_chandrupatla(lambda x: x**2 - 2., jnp.array(0.), jnp.array(2.))), 6)
+      1.414214
 
     """
     low, high = jnp.asarray(low), jnp.asarray(high)
