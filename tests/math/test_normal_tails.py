@@ -1,9 +1,11 @@
+import jax
 import numpy as np
 import pytest
 import scipy.integrate
 import scipy.special
+import scipy.stats
 
-from probax.math.normal_tails import log_mills_ratio_difference, mills_fraction, mills_ratio
+from probax.math.normal_tails import log_mills_ratio_difference, log_ndtr, mills_fraction, mills_ratio
 
 
 def _mills_ratio(x):
@@ -45,3 +47,19 @@ def test_log_mills_ratio_difference(dtype):
             actual = float(log_mills_ratio_difference(dtype(u), dtype(delta)))
             expected = reference(u, delta)
             np.testing.assert_allclose(actual, expected, rtol=0, atol=tolerance, err_msg=str((u, delta)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_ndtr_keeps_relative_precision_in_both_tails(dtype):
+    x = np.array([-40.0, -10.0, -3.0, -0.5, 0.0, 0.5, 2.0, 4.0, 5.0, 7.0, 8.0, 12.0, 30.0], dtype)
+    if dtype == np.float32:
+        # Beyond 10, float32 erfc itself (under Phi(-x)) is only good to ~1e-5 relative.
+        x = x[np.abs(x) <= 10]
+    expected = scipy.special.log_ndtr(x.astype(np.float64))
+    rtol = 2e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(log_ndtr(x), expected, rtol=rtol)
+    gradient = jax.vmap(jax.grad(log_ndtr))(x)
+    # d/dx log Phi(x) = phi(x) / Phi(x).
+    expected_gradient = np.exp(scipy.stats.norm.logpdf(x.astype(np.float64)) - expected)
+    # JAX's own log_ndtr derivative (used below 0) is good to ~2e-11 at x = -40 in float64.
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10 if dtype == np.float64 else 10 * rtol)

@@ -10,6 +10,7 @@ from jax.scipy import special
 
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.math.normal_tails import log_ndtr
 
 _LOG_TWO = math.log(2.0)
 _SQRT_TWO = math.sqrt(2.0)
@@ -78,7 +79,7 @@ class HalfNormal(Distribution):
         return jnp.where(
             near_zero,
             jnp.log1p(-special.erf(jnp.where(near_zero, z, 0.0) / _SQRT_TWO)),
-            _LOG_TWO + special.log_ndtr(-jnp.where(near_zero, 1.0, z)),
+            _LOG_TWO + log_ndtr(-jnp.where(near_zero, 1.0, z)),
         )
 
     def _quantile(self, p):

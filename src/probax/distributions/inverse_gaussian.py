@@ -10,7 +10,7 @@ from jax.scipy import special
 
 from probax.distributions import constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
-from probax.math.normal_tails import log_mills_ratio_difference, mills_ratio
+from probax.math.normal_tails import log_mills_ratio_difference, log_ndtr, mills_ratio
 from probax.math.root_search import find_root_chandrupatla
 from probax.math.special import log1mexp
 
@@ -36,7 +36,7 @@ def _log_masses(x, mu, lam):
     # v^2 - u^2 = 4 lambda / mu: so exp(2 lambda / mu) Phi(-v) = phi(u) R(v), with no overflow.
     log_phi_u = -0.5 * jnp.square(u) - _HALF_LOG_TWO_PI
     log_second = log_phi_u + jnp.log(mills_ratio(v))
-    below = jnp.logaddexp(special.log_ndtr(u), log_second)
+    below = jnp.logaddexp(log_ndtr(u), log_second)
     # Right of the mean, P[X > x] = phi(u) (R(u) - R(v)): two nearly equal tiny terms whose
     # difference is formed without cancellation (v - u = 2 sqrt(lambda / x) exactly).
     right_u = jnp.where(u > 0, u, 1.0)

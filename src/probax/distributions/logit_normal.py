@@ -10,6 +10,7 @@ from jax.scipy import special
 
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.math.normal_tails import log_ndtr
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
@@ -76,13 +77,13 @@ class LogitNormal(Distribution):
         return special.ndtr(self._z(x))
 
     def _log_cdf(self, x):
-        return special.log_ndtr(self._z(x))
+        return log_ndtr(self._z(x))
 
     def _survival_function(self, x):
         return special.ndtr(-self._z(x))
 
     def _log_survival_function(self, x):
-        return special.log_ndtr(-self._z(x))
+        return log_ndtr(-self._z(x))
 
     def _quantile(self, p):
         return jax.nn.sigmoid(self.loc + self.scale * special.ndtri(p))

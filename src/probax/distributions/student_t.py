@@ -12,6 +12,7 @@ from probax.distributions import constraints
 from probax.distributions.cauchy import log1p_square
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math import find_root_chandrupatla, log1mexp, log_beta, random_gamma
+from probax.math.normal_tails import log_ndtr
 
 _LOG_TWO = math.log(2.0)
 
@@ -102,7 +103,7 @@ def _beta_half_probabilities(df, y, one_minus_y, log_y, log1p_s2):
     z = _hill_z(df, jnp.where(hill, log1p_s2, 0.5)) * _SQRT_HALF
     hill_in, hill_out = special.erf(z), special.erfc(z)
     hill_log_in = jnp.where(z < 1, jnp.log(hill_in), jnp.log1p(-hill_out))
-    hill_log_out = _LOG_TWO + special.log_ndtr(-z / _SQRT_HALF)
+    hill_log_out = _LOG_TWO + log_ndtr(-z / _SQRT_HALF)
 
     # The leading terms may overshoot a probability of nearly 1 by a rounding: clip at log 1 = 0.
     log_tail = jnp.minimum(_log_tail_series(half_df, jnp.where(tail, log1p_s2, 1.0)), 0.0)

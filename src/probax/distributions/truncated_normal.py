@@ -12,7 +12,7 @@ from jax.scipy import special
 from probax._internal import checks
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
-from probax.math.normal_tails import mills_fraction, mills_ratio
+from probax.math.normal_tails import log_ndtr, mills_fraction, mills_ratio
 from probax.math.special import log1mexp
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
@@ -32,7 +32,7 @@ def _log_ndtr_difference(lower, upper):
     mirror = lower + upper > 0
     low = jnp.where(mirror, -upper, lower)
     high = jnp.where(mirror, -lower, upper)
-    log_high = special.log_ndtr(high)
+    log_high = log_ndtr(high)
     # With both ends below 0, log Phi(z) = log phi(z) + log R(-z) (R the Mills ratio) splits the
     # difference of logs into an exactly formed (l - h)(l + h)/2 and an O(1) ratio of Mills ratios,
     # instead of subtracting two large log_ndtr values (which costs digits for narrow far-tail
@@ -44,7 +44,7 @@ def _log_ndtr_difference(lower, upper):
     tail_difference = (-0.5 * (safe_low - safe_high) * (safe_low + safe_high)
                        + jnp.log(mills_ratio(-safe_low)) - jnp.log(mills_ratio(-safe_high)))
     plain_low = jnp.where(finite, low, 0.0)
-    plain_difference = special.log_ndtr(plain_low) - log_high
+    plain_difference = log_ndtr(plain_low) - log_high
     difference = jnp.where(tail, tail_difference, jnp.where(finite, plain_difference, -jnp.inf))
     return log_high + log1mexp(jnp.minimum(difference, 0.0))
 
@@ -65,7 +65,7 @@ def _ndtri_of_log(log_p):
     asymptotic = -jnp.sqrt(jnp.maximum(t - jnp.log(t), 1.0))
     z = jax.lax.stop_gradient(jnp.where(log_p > tiny_log, from_ndtri, asymptotic))
     for _ in range(3):
-        log_phi = special.log_ndtr(z)
+        log_phi = log_ndtr(z)
         slope = jnp.exp(_log_normal_pdf(z) - log_phi)
         z = z - (log_phi - log_p) / slope
     return z
@@ -231,8 +231,8 @@ class TruncatedNormal(Distribution):
         p = jnp.where(at_end, 0.5, probability)
         log_z = self._log_normalizer()
         # Mass of the untruncated Normal below (and above) the answer, each in log space.
-        log_below = jnp.logaddexp(special.log_ndtr(a), jnp.log(p) + log_z)
-        log_above = jnp.logaddexp(special.log_ndtr(-b), jnp.log1p(-p) + log_z)
+        log_below = jnp.logaddexp(log_ndtr(a), jnp.log(p) + log_z)
+        log_above = jnp.logaddexp(log_ndtr(-b), jnp.log1p(-p) + log_z)
         lower_side = log_below <= _LOG_HALF
         z_low = _ndtri_of_log(jnp.where(lower_side, log_below, _LOG_HALF))
         z_high = -_ndtri_of_log(jnp.where(lower_side, _LOG_HALF, log_above))

@@ -11,6 +11,7 @@ from jax.scipy import special
 
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
+from probax.math.normal_tails import log_ndtr
 
 _LOG_TWO_PI = math.log(2 * math.pi)
 # Hill (1977), Algorithm 518, 12-digit settings: the Fourier series below kappa = 50
@@ -89,7 +90,7 @@ def _centered_log_cdf(w, kappa):
     """The log of P[W <= w] for W ~ VonMises(0, kappa), w in [-pi, pi]."""
     series = kappa < _SERIES_CUTOFF
     series_value = jnp.log(_cdf_series(w, jnp.where(series, kappa, 0.0)))
-    normal_value = special.log_ndtr(_normal_argument(w, jnp.where(series, _SERIES_CUTOFF, kappa)))
+    normal_value = log_ndtr(_normal_argument(w, jnp.where(series, _SERIES_CUTOFF, kappa)))
     return jnp.where(series, series_value, normal_value)
 
 

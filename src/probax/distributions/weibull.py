@@ -59,7 +59,7 @@ class Weibull(Distribution):
 
     Example:
       >>> d = Weibull(concentration=1., scale=2.)  # Exponential with rate 1/2
-      >>> float(d.mean())
+      >>> round(float(d.mean()), 6)
       2.0
 
     """

@@ -19,6 +19,7 @@ from jax.scipy import special
 
 from probax import distributions as tfd
 from probax.glm.family import ExponentialFamily
+from probax.math.normal_tails import log_ndtr
 
 _SQRT_LOG_TWO = math.sqrt(math.log(2.0))
 
@@ -68,7 +69,7 @@ class BernoulliNormalCDF(ExponentialFamily):
 
     def _as_distribution(self, r):
         # logit(Phi(r)) from log-CDFs keeps both tails accurate.
-        return tfd.Bernoulli(logits=special.log_ndtr(r) - special.log_ndtr(-r))
+        return tfd.Bernoulli(logits=log_ndtr(r) - log_ndtr(-r))
 
 
 class Binomial(ExponentialFamily):

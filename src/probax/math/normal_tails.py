@@ -106,3 +106,21 @@ def log_mills_ratio_difference(u, delta):
     dl = jnp.where(far | short, 2.0, delta)
     plain_value = jnp.log(mills_ratio(ul) - mills_ratio(ul + dl))
     return jnp.where(far, fraction_value, jnp.where(short, quadrature_value, plain_value))
+
+
+def log_ndtr(x):
+    """Log Phi(x) for the standard Normal cdf Phi, accurate to a few ulps in both tails.
+
+    `jax.scipy.special.log_ndtr` forms log(Phi(x)) for moderate positive x, which loses
+    relative precision as Phi(x) nears 1 (4% off at x = 5 in float32, 7% at x = 8 in
+    float64). For x > 0 this uses log1p(-Phi(-x)) instead, where Phi(-x) is accurate.
+
+    Example:
+      >>> round(float(log_ndtr(jnp.float32(5.0))) / -2.8665161e-07, 5)
+      1.0
+
+    """
+    x = jnp.asarray(x)
+    upper = x > 0
+    upper_value = jnp.log1p(-special.ndtr(-jnp.where(upper, x, 0.0)))
+    return jnp.where(upper, upper_value, special.log_ndtr(jnp.where(upper, 0.0, x)))
