@@ -222,7 +222,12 @@ def bench_one(family, operation, libraries, args) -> dict[str, Any]:
     seconds, rounds = timing.time_interleaved(
         calls, args.repeats, args.min_round_seconds, budget=args.budget, warmed=True
     )
-    return summarize(family, operation, seconds, notes, checks) | {"rounds": rounds}
+    row = summarize(family, operation, seconds, notes, checks) | {"rounds": rounds}
+    fastest = row["fastest_peer"]
+    if fastest and PROBAX.name in calls:
+        ops = timing.compiled_ops(calls[PROBAX.name])
+        row["same_program_as_fastest_peer"] = ops is not None and ops == timing.compiled_ops(calls[fastest])
+    return row
 
 
 def run(args) -> dict[str, Any]:
@@ -267,7 +272,7 @@ def check_cell(row: dict[str, Any]) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     """The results as a readable table; ratio >= 1 means probax is at least as fast."""
     names = [lib.name for lib in LIBRARIES]
-    header = ["family", "operation", *names, "fastest peer", "peer/probax", "check"]
+    header = ["family", "operation", *names, "fastest peer", "peer/probax", "same program", "check"]
     lines = []
     for row in rows:
         ratio = row["ratio_fastest_peer_over_probax"]
@@ -277,6 +282,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             *(timing.format_seconds(row["seconds_per_call"][name]) for name in names),
             row["fastest_peer"] or "-",
             "-" if ratio is None else f"{ratio:.2f}",
+            {True: "yes", False: "no"}.get(row.get("same_program_as_fastest_peer"), "-"),
             check_cell(row),
         ])
     return timing.format_table(header, lines)

@@ -17,6 +17,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -158,3 +159,20 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
              for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def compiled_ops(call: Callable[[], Any]) -> dict[str, int] | None:
+    """Op counts of the optimized XLA program behind `functools.partial(jitted, *args)`.
+
+    Two libraries whose counts agree compile to the same program up to names and operand
+    order, so any time difference between them is measurement noise. None when `call` is not
+    such a partial.
+    """
+    fn, args = getattr(call, "func", None), getattr(call, "args", None)
+    if fn is None or not hasattr(fn, "lower"):
+        return None
+    text = fn.lower(*args).compile().as_text()
+    counts: dict[str, int] = {}
+    for match in re.finditer(r"= \S+ ([a-z][a-z0-9-]*)\(", text):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    return counts

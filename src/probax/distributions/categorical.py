@@ -12,11 +12,17 @@ from probax.distributions.parameterization import exactly_one
 
 
 def _gather_last(table, index):
-    """`table[..., index]` per batch member: `table` has one more (trailing) axis than `index`."""
+    """`table[..., index]` per batch member: `table` has one more (trailing) axis than `index`.
+
+    `index` must already lie in range (callers clip it), so the gather skips bounds handling.
+    """
     shape = jnp.broadcast_shapes(table.shape[:-1], index.shape)
+    if all(d == 1 for d in table.shape[:-1]):
+        # One shared table (a single distribution): a plain lookup, no per-value table copy.
+        return jnp.broadcast_to(table.reshape(-1).at[index].get(mode="promise_in_bounds"), shape)
     table = jnp.broadcast_to(table, (*shape, table.shape[-1]))
     index = jnp.broadcast_to(index, shape)[..., None]
-    return jnp.take_along_axis(table, index, axis=-1)[..., 0]
+    return jnp.take_along_axis(table, index, axis=-1, mode="promise_in_bounds")[..., 0]
 
 
 class Categorical(Distribution):

@@ -68,7 +68,9 @@ class Gamma(Distribution):
 
     def _log_prob(self, x):
         c = self.concentration
-        return special.xlogy(c - 1, x) + c * self._log_rate() - self._rate() * x - special.gammaln(c)
+        # Parameter-only terms grouped: one addition per value, not two.
+        log_normalizer = special.gammaln(c) - c * self._log_rate()
+        return special.xlogy(c - 1, x) - self._rate() * x - log_normalizer
 
     def _scaled(self, x):
         return self._rate() * jnp.maximum(x, 0.0)
