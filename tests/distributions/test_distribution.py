@@ -180,3 +180,17 @@ def test_nan_values_propagate_instead_of_becoming_minus_inf(dist):
 @pytest.mark.parametrize("dist", BOUNDED_SUPPORT, ids=lambda d: type(d).__name__)
 def test_values_below_the_support_have_zero_density(dist):
     assert dist.log_prob(-5.0) == -np.inf
+
+
+def test_value_event_part_broadcasts_against_event_shape_as_in_tfp():
+    from probax.distributions import Dirichlet, MultivariateNormalDiag
+
+    mvn = MultivariateNormalDiag(np.zeros(3), np.ones(3))
+    np.testing.assert_allclose(mvn.log_prob(0.0), mvn.log_prob(np.zeros(3)), rtol=1e-14)
+    assert mvn.log_prob(np.zeros((2, 1))).shape == (2,)
+    # A size-1 event part is broadcast before any reduction over the event axis.
+    dirichlet = Dirichlet(np.array([2.0, 3.0, 4.0]))
+    third = np.full(3, 1 / 3)
+    np.testing.assert_allclose(dirichlet.log_prob(third[:1]), dirichlet.log_prob(third), rtol=1e-14)
+    with pytest.raises(ValueError, match=r"value event part and event_shape: shapes \(2,\), \(3,\)"):
+        mvn.log_prob(np.zeros(2))

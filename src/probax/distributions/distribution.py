@@ -267,8 +267,11 @@ class Distribution:
     def _aligned_with_value(self, value, what: str) -> tuple[Distribution, jax.Array, Shape]:
         """Align `value` and the parameters to one rank; return the output (batch) shape too."""
         event_rank = len(self.event_shape)
+        # As in TFP, a value's event part broadcasts against event_shape (a scalar included); it is
+        # broadcast here so that families may reduce over event axes without checking sizes.
+        value = pad_leading(value, event_rank)
         value_batch_rank = value.ndim - event_rank
-        if value_batch_rank < 0 or broadcast_shapes(
+        if broadcast_shapes(
             value.shape[value_batch_rank:], self.event_shape,
             what=f"{type(self).__name__}.{what}: value event part and event_shape",
         ) != self.event_shape:
@@ -276,6 +279,8 @@ class Distribution:
                 f"{type(self).__name__}.{what}: value of shape {value.shape} does not end in "
                 f"event_shape {self.event_shape}."
             )
+        if value.shape[value_batch_rank:] != self.event_shape:
+            value = jnp.broadcast_to(value, value.shape[:value_batch_rank] + self.event_shape)
         out_shape = broadcast_shapes(
             value.shape[:value_batch_rank],
             self.batch_shape,
