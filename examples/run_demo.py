@@ -12,7 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-WALKTHROUGHS = ["seed_distributions", "seed_joint_models", "glm", "flows"]
+WALKTHROUGHS = [
+    "seed_distributions",
+    "seed_joint_models",
+    "seed_changepoint_mcmc",
+    "seed_annotation_model",
+    "vi_banana",
+    "glm",
+    "flows",
+]
 
 
 def run(output: Path) -> str:

@@ -1,4 +1,4 @@
-"""Every docstring example in distributions/, bijectors/ and math/ runs and prints what it says."""
+"""Every docstring example in the library runs and prints what it says."""
 
 import doctest
 import importlib
@@ -10,13 +10,28 @@ import numpy as np
 import pytest
 
 import probax
-from probax import bijectors, distributions, math
+from probax import (
+    bijectors,
+    datasets,
+    distributions,
+    glm,
+    layers,
+    math,
+    mcmc,
+    metrics,
+    optimizer,
+    training,
+    vi,
+)
 
-PACKAGES = [distributions, bijectors, math]
+PACKAGES = [distributions, bijectors, math, datasets, glm, layers, mcmc, metrics, optimizer, training, vi]
 MODULES = sorted(
-    f"{package.__name__}.{info.name}"
-    for package in PACKAGES
-    for info in pkgutil.iter_modules(package.__path__)
+    [
+        f"{package.__name__}.{info.name}"
+        for package in PACKAGES
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    + ["probax", "probax.persistence", *(package.__name__ for package in PACKAGES)]
 )
 
 

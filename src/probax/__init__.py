@@ -9,7 +9,39 @@ Example:
 
 """
 
-from probax import bijectors, distributions, glm, math, optimizer
+from probax import (
+    bijectors,
+    datasets,
+    distributions,
+    glm,
+    layers,
+    math,
+    mcmc,
+    metrics,
+    optimizer,
+    training,
+    vi,
+)
+from probax.persistence import load, save
+from probax.training import evaluate, fit, nll, predict
 
-__all__ = ["bijectors", "distributions", "glm", "math", "optimizer"]
+__all__ = [
+    "bijectors",
+    "datasets",
+    "distributions",
+    "evaluate",
+    "fit",
+    "glm",
+    "layers",
+    "load",
+    "math",
+    "mcmc",
+    "metrics",
+    "nll",
+    "optimizer",
+    "predict",
+    "save",
+    "training",
+    "vi",
+]
 __version__ = "0.1.0"

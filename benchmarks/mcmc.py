@@ -1,0 +1,482 @@
+"""NUTS efficiency: probax against BlackJAX, NumPyro and TFP on JAX, side by side in one process.
+
+Every library samples the same four unconstrained log densities (written once in JAX, float32):
+
+* `eight_schools`: the noncentered eight schools model (10 parameters);
+* `logistic_regression`: Bayesian logistic regression on 1000 x 25 synthetic data;
+* `changepoint`: seed 001's text-message changepoint model on probax's shipped counts
+  (log rates and logit switch; the target is piecewise constant in the switch);
+* `gaussian_100d`: a 100-d Gaussian whose covariance has condition number 1000 (eigenvalues
+  log-spaced on [1e-3, 1], randomly rotated, so a diagonal metric cannot undo it).
+
+Each runs 4 chains, 1000 warmup + 1000 draws, from the same initial points (uniform(-2, 2)):
+
+* probax: `probax.mcmc.sample` (NUTS, Stan's windowed adaptation, diagonal metric);
+* BlackJAX: `window_adaptation(nuts)` vmapped over chains, then a jitted `lax.scan` of the
+  vmapped NUTS step;
+* NumPyro: its `NUTS(potential_fn=...)` kernel (with its own warmup adapter) vmapped over chains in
+  one jitted `lax.scan`, which is what `MCMC(chain_method="vectorized")` runs, minus the re-tracing
+  `MCMC.run` does on every call;
+* TFP on JAX: `NoUTurnSampler` in `DualAveragingStepSizeAdaptation` (no mass-matrix
+  adaptation: TFP has none for NUTS), chains batched in the state.
+
+Figures per library and model: the minimum over parameters of the bulk ESS (probax's
+rank-normalized ESS, the same function for every library's draws), divided by the wall time
+of a run including compilation (the first run) and excluding it (a second run with the same
+shapes and another seed, which reuses every library's compiled programs); the probax row
+also gives its ESS/s over the best peer's. The overhead ratio is measured for probax and
+BlackJAX on a sampling phase run the same way for both (NUTS transitions of 4 vmapped chains
+in one jitted `lax.scan`, at the step sizes and diagonal metrics probax's warmup chose): its
+wall time divided by the gradient work it contains, i.e. (sum over transitions of the largest
+number of leapfrog steps among the vectorized chains, which they all wait for) x (time of one
+jitted gradient of the 4-chain batch).
+
+Run:
+  python benchmarks/mcmc.py            # full run -> results/mcmc.json
+  python benchmarks/mcmc.py --quick    # smoke run -> results/mcmc_quick.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import timing
+
+NAME = "mcmc"
+LIBRARIES = ("probax", "blackjax", "numpyro", "tfp")
+NUM_CHAINS = 4
+
+
+class Model(NamedTuple):
+    """An unconstrained log density over a flat vector of `dim` parameters."""
+
+    name: str
+    dim: int
+    log_density: Callable[[jax.Array], jax.Array]
+
+
+def eight_schools() -> Model:
+    y = jnp.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
+    sigma = jnp.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
+
+    def log_density(z):
+        mu, log_tau, theta_tilde = z[0], z[1], z[2:]
+        tau = jnp.exp(log_tau)
+        log_prior = (
+            -0.5 * (mu / 5.0) ** 2 - jnp.log1p((tau / 5.0) ** 2) + log_tau - 0.5 * jnp.sum(theta_tilde**2)
+        )
+        theta = mu + tau * theta_tilde
+        return log_prior - 0.5 * jnp.sum(((y - theta) / sigma) ** 2)
+
+    return Model("eight_schools", 10, log_density)
+
+
+def logistic_regression(num_rows: int = 1000, num_features: int = 25) -> Model:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(num_rows, num_features)).astype(np.float32)
+    true_beta = rng.normal(size=num_features).astype(np.float32)
+    y = (rng.uniform(size=num_rows) < 1.0 / (1.0 + np.exp(-x @ true_beta))).astype(np.float32)
+    x, y = jnp.asarray(x), jnp.asarray(y)
+
+    def log_density(beta):
+        logits = x @ beta
+        return -0.5 * jnp.sum(beta**2) + jnp.sum(y * logits - jax.nn.softplus(logits))
+
+    return Model("logistic_regression", num_features, log_density)
+
+
+def changepoint() -> Model:
+    from probax.datasets import load_text_messages
+
+    counts = jnp.asarray(load_text_messages(), jnp.float32)
+    alpha = 1.0 / counts.mean()
+    days = jnp.arange(counts.shape[0], dtype=jnp.float32)
+
+    def log_density(z):
+        log_lambda, logit_tau = z[:2], z[2]
+        lambdas = jnp.exp(log_lambda)
+        tau = jax.nn.sigmoid(logit_tau)
+        # Exponential priors with their log-Jacobians; Uniform(0, 1) tau through a sigmoid.
+        log_prior = jnp.sum(-alpha * lambdas + log_lambda) + jax.nn.log_sigmoid(logit_tau)
+        log_prior = log_prior + jax.nn.log_sigmoid(-logit_tau)
+        rate = jnp.where(tau * counts.shape[0] <= days, lambdas[1], lambdas[0])
+        return log_prior + jnp.sum(counts * jnp.log(rate) - rate)
+
+    return Model("changepoint", 3, log_density)
+
+
+def gaussian_100d(dim: int = 100, condition_number: float = 1000.0) -> Model:
+    rng = np.random.default_rng(2)
+    rotation, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
+    eigenvalues = np.logspace(-np.log10(condition_number), 0.0, dim)
+    precision = jnp.asarray((rotation / eigenvalues) @ rotation.T, jnp.float32)
+
+    def log_density(z):
+        return -0.5 * z @ (precision @ z)
+
+    return Model("gaussian_100d", dim, log_density)
+
+
+MODELS = {m.__name__: m for m in (eight_schools, logistic_regression, changepoint, gaussian_100d)}
+
+
+class Run(NamedTuple):
+    """One library's run: draws (chain, draw, dim) and per-draw leapfrog steps (chain, draw)."""
+
+    draws: np.ndarray
+    num_steps: np.ndarray
+    seconds: float
+
+
+# ---------------------------------------------------------------------------- the libraries
+
+
+def run_probax(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
+    import probax as px
+
+    start = time.perf_counter()
+    result = px.mcmc.sample(
+        model.log_density,
+        init=init,
+        init_per_chain=True,
+        num_chains=NUM_CHAINS,
+        num_warmup=warmup,
+        num_samples=draws,
+        seed=key,
+        progress_bar=False,
+    )
+    seconds = time.perf_counter() - start
+    return Run(np.asarray(result.draws), np.asarray(result.stats["n_steps"]), seconds)
+
+
+@functools.cache
+def blackjax_program(model_name: str, warmup: int, draws: int):
+    """BlackJAX's warmup + sampling as one jitted function, built once per model (reused by run two)."""
+    import blackjax
+
+    model = MODELS[model_name]()
+
+    @jax.jit
+    def run(key, init):
+        warmup_keys, sample_keys = jax.random.split(key)
+        adaptation = blackjax.window_adaptation(blackjax.nuts, model.log_density)
+
+        def adapt(chain_key, position):
+            (state, parameters), _ = adaptation.run(chain_key, position, num_steps=warmup)
+            return state, parameters
+
+        states, parameters = jax.vmap(adapt)(jax.random.split(warmup_keys, NUM_CHAINS), init)
+
+        def one_chain_step(state, chain_key, step_size, inverse_mass_matrix):
+            kernel = blackjax.nuts(model.log_density, step_size, inverse_mass_matrix)
+            return kernel.step(chain_key, state)
+
+        def step(states, step_key):
+            chain_keys = jax.random.split(step_key, NUM_CHAINS)
+            states, info = jax.vmap(one_chain_step)(
+                states, chain_keys, parameters["step_size"], parameters["inverse_mass_matrix"]
+            )
+            return states, (states.position, info.num_integration_steps)
+
+        _, (positions, num_steps) = jax.lax.scan(step, states, jax.random.split(sample_keys, draws))
+        return jnp.swapaxes(positions, 0, 1), jnp.swapaxes(num_steps, 0, 1)
+
+    return run
+
+
+def run_blackjax(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
+    run = blackjax_program(model.name, warmup, draws)
+    start = time.perf_counter()
+    positions, num_steps = timing.block(run(key, init))
+    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+
+
+@functools.cache
+def numpyro_program(model_name: str, warmup: int, draws: int):
+    """NumPyro's NUTS kernel (its own warmup adapter) scanned over all steps in one jitted function.
+
+    `MCMC.run` re-traces its collection loop on every call, so a second run would pay compilation
+    again; driving the same kernel (`init`, then the pure `sample` step that also adapts during
+    warmup, vmapped over chains) in one cached jitted scan times NumPyro's sampler without it.
+    """
+    from numpyro.infer import NUTS
+
+    model = MODELS[model_name]()
+
+    def new_sampler():
+        return NUTS(potential_fn=lambda z: -model.log_density(z))
+
+    # `init` with one key per chain makes the sampler's step vmapped over chains (and mutates the
+    # sampler), so each run initializes a fresh sampler; `run` traces the first one's step once.
+    sampler = new_sampler()
+
+    @jax.jit
+    def run(state):
+        def step(state, _):
+            state = sampler.sample(state, (), {})
+            return state, (state.z, state.num_steps)
+
+        state, _ = jax.lax.scan(step, state, None, length=warmup)
+        _, (positions, num_steps) = jax.lax.scan(step, state, None, length=draws)
+        return jnp.swapaxes(positions, 0, 1), jnp.swapaxes(num_steps, 0, 1)
+
+    return sampler, new_sampler, run
+
+
+def run_numpyro(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
+    first_sampler, new_sampler, run = numpyro_program(model.name, warmup, draws)
+    # The first run initializes the sampler `run` traces; later runs a fresh one of the same structure.
+    sampler = first_sampler if not run._cache_size() else new_sampler()
+    start = time.perf_counter()
+    state = sampler.init(
+        jax.random.split(key, NUM_CHAINS), warmup, init_params=init, model_args=(), model_kwargs={}
+    )
+    positions, num_steps = timing.block(run(state))
+    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+
+
+@functools.cache
+def tfp_program(model_name: str, warmup: int, draws: int):
+    """TFP's NUTS with dual averaging as one jitted function, built once per model."""
+    from tensorflow_probability.substrates import jax as tfp
+
+    batched = jax.vmap(MODELS[model_name]().log_density)
+
+    @jax.jit
+    def run(key, init):
+        kernel = tfp.mcmc.DualAveragingStepSizeAdaptation(
+            tfp.mcmc.NoUTurnSampler(batched, step_size=0.1),
+            num_adaptation_steps=int(0.8 * warmup),
+            target_accept_prob=0.8,
+        )
+        return tfp.mcmc.sample_chain(
+            num_results=draws,
+            num_burnin_steps=warmup,
+            current_state=init,
+            kernel=kernel,
+            seed=key,
+            trace_fn=lambda _, results: results.inner_results.leapfrogs_taken,
+        )
+
+    return run
+
+
+def run_tfp(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
+    run = tfp_program(model.name, warmup, draws)
+    start = time.perf_counter()
+    positions, num_steps = timing.block(run(key, init))
+    seconds = time.perf_counter() - start
+    # TFP counts leapfrogs per chain: (draw, chain).
+    return Run(np.swapaxes(np.asarray(positions), 0, 1), np.swapaxes(np.asarray(num_steps), 0, 1), seconds)
+
+
+RUNNERS = {"probax": run_probax, "blackjax": run_blackjax, "numpyro": run_numpyro, "tfp": run_tfp}
+
+
+# ---------------------------------------------------------------------------- figures
+
+
+def min_bulk_ess(draws: np.ndarray) -> float:
+    from probax.mcmc.rank_diagnostics import ess_bulk
+
+    return float(np.min(ess_bulk(draws)))
+
+
+def gradient_seconds(model: Model, init: jax.Array, repeats: int) -> float:
+    """Seconds of one jitted gradient of the 4-chain batch."""
+    gradient = jax.jit(jax.vmap(jax.grad(model.log_density)))
+    seconds, _ = timing.time_interleaved({"grad": functools.partial(gradient, init)}, repeats)
+    return seconds["grad"]
+
+
+@functools.cache
+def sampling_phase_program(model_name: str, library: str, draws: int):
+    """`draws` NUTS transitions of 4 vmapped chains at a fixed step size and diagonal metric, jitted."""
+    log_density = MODELS[model_name]().log_density
+    if library == "probax":
+        import probax as px
+
+        def chain(key, position, step_size, inverse_mass):
+            kernel = px.mcmc.NoUTurnSampler(
+                log_density, step_size=step_size, inverse_mass_matrix=inverse_mass
+            )
+
+            def step(carry, step_key):
+                state, results = kernel.one_step(*carry, seed=step_key)
+                return (state, results), results.leapfrogs_taken
+
+            carry = (position, kernel.bootstrap_results(position))
+            return jax.lax.scan(step, carry, jax.random.split(key, draws))[1]
+    else:
+        import blackjax
+
+        def chain(key, position, step_size, inverse_mass):
+            kernel = blackjax.nuts(log_density, step_size, inverse_mass)
+
+            def step(state, step_key):
+                state, info = kernel.step(step_key, state)
+                return state, info.num_integration_steps
+
+            return jax.lax.scan(step, kernel.init(position), jax.random.split(key, draws))[1]
+
+    return jax.jit(lambda keys, *args: jax.vmap(chain)(keys, *args))
+
+
+def overhead_ratio(
+    model: Model,
+    library: str,
+    draws: int,
+    step_size: np.ndarray,
+    inverse_mass: np.ndarray,
+    grad_seconds: float,
+) -> float:
+    """Sampling-phase seconds over the gradient work they contain (same settings for both libraries)."""
+    program = sampling_phase_program(model.name, library, draws)
+    init = jax.random.uniform(jax.random.key(7), (NUM_CHAINS, model.dim), jnp.float32, -2.0, 2.0)
+    arguments = (
+        jax.random.split(jax.random.key(13), NUM_CHAINS),
+        init,
+        jnp.asarray(step_size, jnp.float32),
+        jnp.asarray(inverse_mass, jnp.float32),
+    )
+    timing.block(program(*arguments))
+    start = time.perf_counter()
+    num_steps = np.asarray(timing.block(program(*arguments)))
+    seconds = time.perf_counter() - start
+    return seconds / (float(np.sum(np.max(num_steps, axis=0))) * grad_seconds)
+
+
+def adapted_settings(model: Model, warmup: int) -> tuple[np.ndarray, np.ndarray]:
+    """probax's adapted step sizes and diagonal inverse mass matrices, one per chain."""
+    import probax as px
+
+    init = jax.random.uniform(jax.random.key(7), (NUM_CHAINS, model.dim), jnp.float32, -2.0, 2.0)
+    result = px.mcmc.sample(
+        model.log_density,
+        init=init,
+        init_per_chain=True,
+        num_chains=NUM_CHAINS,
+        num_warmup=warmup,
+        num_samples=1,
+        seed=3,
+        progress_bar=False,
+    )
+    metric = px.mcmc.kernel_results.get_field(result.checkpoint.kernel_results, "metric")
+    return np.asarray(result.stats["step_size"])[:, 0], np.asarray(metric.inverse_mass_matrix)
+
+
+def measure(model: Model, library: str, warmup: int, draws: int, grad_seconds: float) -> dict[str, Any]:
+    init = jax.random.uniform(jax.random.key(7), (NUM_CHAINS, model.dim), jnp.float32, -2.0, 2.0)
+    runner = RUNNERS[library]
+    first = runner(model, init, jax.random.key(11), warmup, draws)
+    second = runner(model, init, jax.random.key(12), warmup, draws)
+    ess = min_bulk_ess(second.draws)
+    return {
+        "min_ess_bulk": ess,
+        "seconds_with_compile": first.seconds,
+        "seconds_without_compile": second.seconds,
+        "ess_per_second_with_compile": min_bulk_ess(first.draws) / first.seconds,
+        "ess_per_second_without_compile": ess / second.seconds,
+        "mean_leapfrog_steps": float(np.mean(second.num_steps)),
+    }
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line options; `--quick` runs 100 + 100 steps on two models (smoke run)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="short chains, two models (smoke run)")
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), help="models to run")
+    parser.add_argument("--libraries", nargs="+", choices=LIBRARIES, default=list(LIBRARIES))
+    args = parser.parse_args(argv)
+    args.warmup = args.draws = 100 if args.quick else 1000
+    args.models = args.models or (["eight_schools", "changepoint"] if args.quick else list(MODELS))
+    args.output = f"{NAME}_quick" if args.quick else NAME
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    results: dict[str, Any] = {}
+    rows = []
+    for model_name in args.models:
+        model = MODELS[model_name]()
+        init = jnp.zeros((NUM_CHAINS, model.dim), jnp.float32)
+        grad_seconds = gradient_seconds(model, init, repeats=5 if args.quick else 15)
+        entry: dict[str, Any] = {"gradient_seconds": grad_seconds, "libraries": {}}
+        for library in args.libraries:
+            entry["libraries"][library] = measure(model, library, args.warmup, args.draws, grad_seconds)
+        step_size, inverse_mass = adapted_settings(model, args.warmup)
+        for library in ("probax", "blackjax"):
+            if library in args.libraries:
+                entry["libraries"][library]["overhead_ratio"] = overhead_ratio(
+                    model, library, args.draws, step_size, inverse_mass, grad_seconds
+                )
+        add_ratios(entry)
+        results[model_name] = entry
+        rows.extend(table_rows(model_name, entry))
+    print(
+        timing.format_table(
+            [
+                "model",
+                "library",
+                "min ESS",
+                "ESS/s (no compile)",
+                "ESS/s (with compile)",
+                "steps/draw",
+                "overhead",
+            ],
+            rows,
+        )
+    )
+    timing.write_results(
+        args.output, {"machine": timing.machine_info(), "settings": vars(args), "results": results}
+    )
+
+
+def add_ratios(entry: dict[str, Any]) -> None:
+    """probax's ESS/s over the best peer's, without and with compilation."""
+    figures = entry["libraries"]
+    peers = [name for name in figures if name != "probax"]
+    if "probax" not in figures or not peers:
+        return
+    for kind in ("without_compile", "with_compile"):
+        key = f"ess_per_second_{kind}"
+        best = max(peers, key=lambda name: figures[name][key])
+        entry[f"ratio_{kind}"] = figures["probax"][key] / figures[best][key]
+        entry[f"best_peer_{kind}"] = best
+
+
+def table_rows(model_name: str, entry: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for library, figures in entry["libraries"].items():
+        if library == "probax" and "ratio_without_compile" in entry:
+            library = (
+                f"probax (x{entry['ratio_without_compile']:.2f} / x{entry['ratio_with_compile']:.2f} "
+                "best peer)"
+            )
+        rows.append(
+            [
+                model_name,
+                library,
+                f"{figures['min_ess_bulk']:.0f}",
+                f"{figures['ess_per_second_without_compile']:.1f}",
+                f"{figures['ess_per_second_with_compile']:.1f}",
+                f"{figures['mean_leapfrog_steps']:.1f}",
+                f"{figures['overhead_ratio']:.2f}" if "overhead_ratio" in figures else "-",
+            ]
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main()

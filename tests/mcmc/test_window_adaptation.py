@@ -1,0 +1,129 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from probax.mcmc.hmc import HamiltonianMonteCarlo
+from probax.mcmc.kernel_results import get_field
+from probax.mcmc.nuts import NoUTurnSampler
+from probax.mcmc.window_adaptation import (
+    WindowAdaptation,
+    regularized_covariance,
+    welford_init,
+    welford_update,
+    window_schedule,
+)
+
+SCALES = np.array([3.0, 0.5, 1.0])
+COVARIANCE = np.array([[4.0, 1.8], [1.8, 1.0]])
+PRECISION = np.linalg.inv(COVARIANCE)
+
+
+def scaled_gaussian(x):
+    return -0.5 * jnp.sum((x / SCALES) ** 2)
+
+
+def correlated_gaussian(x):
+    return -0.5 * x @ (jnp.asarray(PRECISION) @ x)
+
+
+def test_schedule_is_stans():
+    # Stan with num_warmup=1000: init_buffer 75, windows of 25, 50, 100, 200 and a stretched 500, term 50.
+    assert window_schedule(1000) == (75, (100, 150, 250, 450, 950))
+    assert window_schedule(300) == (75, (100, 150, 250))
+    # Too short for 75 + 25 + 50: 15% / 75% / 10%, one window.
+    assert window_schedule(100) == (15, (90,))
+    assert window_schedule(19) == (19, ())
+
+
+def test_welford_matches_numpy():
+    x = np.random.default_rng(0).normal(size=(40, 3)) @ np.array(
+        [[1.0, 0.5, 0.0], [0.0, 2.0, 0.1], [0, 0, 1]]
+    )
+    for dense in (False, True):
+        state = welford_init(3, jnp.float64, dense)
+        for row in x:
+            state = welford_update(state, jnp.asarray(row))
+        np.testing.assert_allclose(state.mean, x.mean(0), rtol=1e-12)
+        sample_cov = np.cov(x.T) if dense else x.var(0, ddof=1)
+        shrink = 1e-3 * 5 / 45 * (np.eye(3) if dense else 1.0)
+        np.testing.assert_allclose(regularized_covariance(state), 40 / 45 * sample_cov + shrink, rtol=1e-10)
+
+
+def run_adaptation(kernel, init, num_steps, num_chains=4, seed=0):
+    """Run `num_chains` chains (step counter shared, as `sample` does): carry, step sizes, accept probs."""
+    axes = type(kernel.bootstrap_results(init))(0, None, 0, 0)
+    states = jnp.broadcast_to(init, (num_chains, *init.shape))
+    results = jax.vmap(kernel.bootstrap_results, out_axes=axes)(states)
+    step = jax.vmap(kernel.one_step, in_axes=(0, axes, 0), out_axes=(0, axes))
+
+    def body(carry, key):
+        carry = step(*carry, jax.random.split(key, num_chains))
+        accept_prob = jnp.exp(jnp.minimum(get_field(carry[1], "log_accept_ratio"), 0.0))
+        return carry, (get_field(carry[1], "step_size"), accept_prob)
+
+    keys = jax.random.split(jax.random.key(seed), num_steps)
+    return jax.jit(lambda c: jax.lax.scan(body, c, keys))((states, results))
+
+
+def test_diagonal_adaptation_learns_the_variances_and_the_step_size():
+    kernel = WindowAdaptation(NoUTurnSampler(scaled_gaussian, step_size=1.0), num_adaptation_steps=400)
+    (_, results), (step_sizes, _) = run_adaptation(kernel, jnp.zeros(3), 450)
+    inverse_mass = np.asarray(get_field(results, "metric").inverse_mass_matrix)
+    assert inverse_mass.shape == (4, 3)
+    # The last window holds 200 draws per chain; averaged over 4 chains a variance is within ~10%.
+    np.testing.assert_allclose(inverse_mass.mean(0), SCALES**2, rtol=0.25)
+    # After the adaptation, the step size is frozen at its averaged value.
+    np.testing.assert_array_equal(step_sizes[400:], np.broadcast_to(step_sizes[399], (50, 4)))
+    assert int(results.adaptation_step) == 450
+    # With the metric matching the target, a unit-scale Gaussian in d=3 takes steps of about 1.
+    assert np.all((step_sizes[-1] > 0.4) & (step_sizes[-1] < 2.0))
+
+
+def test_dense_adaptation_learns_the_covariance_and_the_acceptance_target():
+    kernel = WindowAdaptation(
+        NoUTurnSampler(correlated_gaussian, step_size=1.0),
+        num_adaptation_steps=300,
+        dense_mass=True,
+        target_accept_prob=0.8,
+    )
+    # 300 adaptation steps, then 300 with the adaptation frozen (the same compiled program).
+    (_, results), (_, accept) = run_adaptation(kernel, jnp.zeros(2), 600)
+    inverse_mass = np.asarray(get_field(results, "metric").inverse_mass_matrix)
+    assert inverse_mass.shape == (4, 2, 2)
+    np.testing.assert_allclose(inverse_mass.mean(0), COVARIANCE, atol=0.6)
+    # With the adapted step size, the mean acceptance statistic is near the target.
+    assert 0.7 < float(accept[300:].mean()) < 0.95
+
+
+def test_works_around_metropolis_hastings_results():
+    kernel = WindowAdaptation(
+        HamiltonianMonteCarlo(scaled_gaussian, step_size=0.5, num_leapfrog_steps=8),
+        num_adaptation_steps=150,
+        dense_mass=True,
+    )
+    (_, results), (step_sizes, _) = run_adaptation(kernel, jnp.zeros(3), 150)
+    metric = get_field(results, "metric")
+    assert metric.inverse_mass_matrix.shape == (4, 3, 3)
+    assert np.all(np.isfinite(step_sizes)) and np.all(step_sizes > 0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"num_adaptation_steps": -1}, "num_adaptation_steps"),
+        ({"num_adaptation_steps": 1.5}, "num_adaptation_steps"),
+        ({"target_accept_prob": 1.2}, "target_accept_prob"),
+        ({"dense_mass": 1}, "dense_mass"),
+    ],
+)
+def test_bad_settings_raise(overrides, message):
+    settings = {"inner_kernel": NoUTurnSampler(scaled_gaussian, step_size=1.0), "num_adaptation_steps": 10}
+    with pytest.raises((ValueError, TypeError), match=message):
+        WindowAdaptation(**{**settings, **overrides})
+
+
+def test_per_part_step_size_is_rejected():
+    kernel = WindowAdaptation(NoUTurnSampler(lambda a, b: -(a**2) - b**2, step_size=[0.1, 0.2]), 10)
+    with pytest.raises(ValueError, match="scalar"):
+        kernel.bootstrap_results([jnp.zeros(()), jnp.zeros(())])
