@@ -22,7 +22,7 @@ test: $(VENV)/.installed-test
 test-slow: $(VENV)/.installed-test
 	PROBAX_TEST_DEFAULT_XLA=1 $(PY) -m pytest -n $(WORKERS) -q -m slow
 
-demo: $(VENV)/.installed-plot
+demo: $(VENV)/.installed-demo
 	$(PY) examples/run_demo.py --output demo_output
 
 bench: $(VENV)/.installed-bench

@@ -15,6 +15,10 @@ from pathlib import Path
 WALKTHROUGHS = [
     "seed_distributions",
     "seed_joint_models",
+    "seed_regression",
+    "seed_mdn",
+    "seed_uncertainty",
+    "seed_vae",
     "seed_changepoint_mcmc",
     "seed_annotation_model",
     "vi_banana",

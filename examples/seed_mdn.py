@@ -48,7 +48,7 @@ class Settings(NamedTuple):
     """Data sizes and training budget (tests pass smaller ones)."""
 
     num_train: int = 30_000
-    num_test: int = 5_000
+    num_test: int = 3_000
     epochs: int = 40
     batch_size: int = 256
     num_components: int = 8

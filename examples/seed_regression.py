@@ -42,7 +42,7 @@ class Settings(NamedTuple):
     mixture_epochs: int = 20
     bernoulli_epochs: int = 100
     aleatoric_epochs: int = 200
-    test_points: int = 5_000
+    test_points: int = 2_000
 
 
 @jax.jit

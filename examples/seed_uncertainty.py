@@ -37,11 +37,9 @@ from flax import nnx
 from probax import distributions as tfd
 from probax import layers as tfpl
 from probax import metrics
-from probax.layers.dense_flipout import DenseFlipout
-from probax.layers.mc_dropout import MCDropout
-from probax.layers.monte_carlo_predictions import predict_samples
 from probax.training import fit, nll
 
+FAR_RADIUS = 7.0
 CLASS_CENTERS = 2.0 * np.array([[np.cos(a), np.sin(a)] for a in np.deg2rad([90.0, 210.0, 330.0])])
 
 
@@ -72,26 +70,26 @@ def bayes_classes(x: np.ndarray) -> np.ndarray:
     return np.argmin(((x[:, None, :] - CLASS_CENTERS[None]) ** 2).sum(axis=-1), axis=1)
 
 
-PLANE_TICKS = np.linspace(-8, 8, 51, dtype=np.float32)
+PLANE_TICKS = np.linspace(-8, 8, 41, dtype=np.float32)
 
 
 def plane_points() -> np.ndarray:
-    """The grid of the figure's uncertainty map, `[51 * 51, 2]`."""
+    """The grid of the figure's uncertainty map, `[41 * 41, 2]`."""
     return np.stack(np.meshgrid(PLANE_TICKS, PLANE_TICKS), axis=-1).reshape(-1, 2)
 
 
 def far_away(seed: int, n: int) -> np.ndarray:
-    """Out-of-distribution inputs: points on a circle of radius 7, far from every class."""
+    """Out-of-distribution inputs: points on a circle of radius `FAR_RADIUS`, far from every class."""
     angles = np.random.default_rng(seed).uniform(0, 2 * np.pi, n)
-    return (7.0 * np.stack([np.cos(angles), np.sin(angles)], axis=-1)).astype(np.float32)
+    return (FAR_RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=-1)).astype(np.float32)
 
 
 def dropout_classifier(rate: float = 0.3, seed: int = 0) -> nnx.Sequential:
     """Dense(64) relu, MC dropout, Dense(64) relu, MC dropout, Dense(3) logits -> Categorical."""
     rngs = nnx.Rngs(seed)
     return nnx.Sequential(
-        nnx.Linear(2, 64, rngs=rngs), nnx.relu, MCDropout(rate, rngs=rngs),
-        nnx.Linear(64, 64, rngs=rngs), nnx.relu, MCDropout(rate, rngs=rngs),
+        nnx.Linear(2, 64, rngs=rngs), nnx.relu, tfpl.MCDropout(rate, rngs=rngs),
+        nnx.Linear(64, 64, rngs=rngs), nnx.relu, tfpl.MCDropout(rate, rngs=rngs),
         nnx.Linear(64, 3, rngs=rngs),
         tfpl.DistributionLambda(lambda logits: tfd.Categorical(logits=logits)),
     )
@@ -114,7 +112,7 @@ def monte_carlo_classes(model: nnx.Module, inputs: dict[str, np.ndarray], num_pa
                         seed: int) -> dict[str, MonteCarloClasses]:
     """Average `num_passes` MC-dropout passes of the classifier on each named set of inputs."""
     # One call on all inputs: each new input shape would compile the vectorized passes again.
-    passes = predict_samples(model, jnp.concatenate(list(inputs.values())), num_passes, seed=seed)
+    passes = tfpl.predict_samples(model, jnp.concatenate(list(inputs.values())), num_passes, seed=seed)
     probs = passes.probs_parameter()
     mean = jnp.mean(probs, axis=0)
     total = entropy(mean)
@@ -170,8 +168,8 @@ def bayesian_regressor(num_train: int, seed: int = 0) -> nnx.Sequential:
     rngs = nnx.Rngs(seed)
     kl_weight = 1.0 / num_train
     return nnx.Sequential(
-        DenseFlipout(1, 32, activation=nnx.relu, kl_weight=kl_weight, rngs=rngs),
-        DenseFlipout(32, tfpl.IndependentNormal.params_size(1), kl_weight=kl_weight, rngs=rngs),
+        tfpl.DenseFlipout(1, 32, activation=nnx.relu, kl_weight=kl_weight, rngs=rngs),
+        tfpl.DenseFlipout(32, tfpl.IndependentNormal.params_size(1), kl_weight=kl_weight, rngs=rngs),
         tfpl.IndependentNormal(1),
     )
 
@@ -202,7 +200,7 @@ def bnn_walkthrough(settings: Settings) -> dict:
     seconds = time.perf_counter() - start
     grid = np.linspace(-2.5, 2.5, 201, dtype=np.float32)[:, None]
     # One call on grid and test points: each new input shape would compile the passes again.
-    passes = predict_samples(model, np.concatenate([grid, x_test]), settings.num_passes, seed=6)
+    passes = tfpl.predict_samples(model, np.concatenate([grid, x_test]), settings.num_passes, seed=6)
     grid_passes, test_passes = passes[:, : len(grid)], passes[:, len(grid):]
     means = np.asarray(grid_passes.mean())[..., 0]  # [S, n]
     epistemic = means.std(axis=0)
@@ -237,7 +235,8 @@ def plot_uncertainty(path: Path, dropout: dict, bnn: dict) -> None:
     fig.colorbar(image, ax=axes[0], label="mutual information (nats)")
     x_train, y_train = dropout["train"]
     axes[0].scatter(x_train[:, 0], x_train[:, 1], c=y_train, s=3, cmap="viridis", alpha=0.6)
-    axes[0].set_title("MC dropout: epistemic uncertainty of the class")
+    axes[0].add_patch(plt.Circle((0, 0), FAR_RADIUS, fill=False, linestyle="--", color="w"))
+    axes[0].set_title("MC dropout: epistemic uncertainty (dashed: far-away inputs)")
     axes[0].set_aspect("equal")
     grid, means = bnn["grid"], bnn["means"]
     center = means.mean(axis=0)

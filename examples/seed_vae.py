@@ -31,7 +31,6 @@ from flax import nnx
 
 from probax import distributions as tfd
 from probax import layers as tfpl
-from probax.layers.monte_carlo_predictions import predict_samples
 from probax.training import fit
 
 NUM_PIXELS = 64
@@ -93,7 +92,7 @@ def negative_elbo(x, outputs):
 
 def held_out_elbo(model: VAE, images: np.ndarray, num_draws: int, seed: int) -> tuple[float, float, float]:
     """Mean ELBO per image over `num_draws` encoder draws, with its reconstruction and KL parts (nats)."""
-    posterior, likelihood = predict_samples(model, jnp.asarray(images), num_draws, seed=seed)
+    posterior, likelihood = tfpl.predict_samples(model, jnp.asarray(images), num_draws, seed=seed)
     reconstruction = float(jnp.mean(likelihood.log_prob(images)))
     kl = float(jnp.mean(tfd.kl_divergence(posterior, standard_normal_prior(model.latent_size))))
     return reconstruction - kl, reconstruction, kl

@@ -28,12 +28,14 @@ def stats(state, results):
 
 
 @pytest.mark.parametrize(
-    ("inverse_mass", "step_size"),
-    [(np.ones(50), 0.3), (GAUSSIAN_50.variance, 0.5), (GAUSSIAN_50.covariance, 0.5)],
-    ids=["identity", "diagonal", "dense"],
+    ("inverse_mass", "step_size", "extra_checks"),
+    [(np.ones(50), 0.3, False), (GAUSSIAN_50.variance, 0.5, True), (GAUSSIAN_50.covariance, 0.5, False)],
+    ids=["identity", "diagonal-extra-checks", "dense"],
 )
-def test_gaussian_50(inverse_mass, step_size):
-    kernel = NoUTurnSampler(GAUSSIAN_50.log_prob, step_size, inverse_mass_matrix=inverse_mass)
+def test_gaussian_50(inverse_mass, step_size, extra_checks):
+    kernel = NoUTurnSampler(
+        GAUSSIAN_50.log_prob, step_size, inverse_mass_matrix=inverse_mass, extra_uturn_checks=extra_checks
+    )
     num_results = 500
     draws, (depth, leapfrogs, divergent, energy) = run_chains(
         kernel, jnp.zeros(50), KEY, num_results=num_results, num_burnin=100, trace_fn=stats
@@ -106,7 +108,7 @@ def test_iterative_uturn_checks_match_brute_force(extra_checks):
     rng = np.random.default_rng(0)
     num_leaves, dimension = 32, 3
     store = jax.jit(_store_checkpoint)
-    checks = jax.jit(lambda *args: _subtree_turned(*_slot_checks(*args), args[1]))
+    checks = jax.jit(lambda table, leaf, *rest: _subtree_turned(*_slot_checks(table, *rest), leaf))
     failures = 0
     for _ in range(6):
         drift = rng.normal(size=dimension)

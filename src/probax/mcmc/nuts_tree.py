@@ -11,9 +11,10 @@ The rules are Stan's (Hoffman & Gelman 2014; Betancourt 2017):
 - multinomial sampling: uniform progressive sampling inside a subtree, biased
   progressive sampling (prefer the new subtree) when merging it;
 - the generalized U-turn criterion on momentum sums and velocities `M^{-1} p`,
-  checked for every subtree when it completes and, like Stan, also across the
-  boundary of its two halves (left half plus the first state of the right half,
-  and the last state of the left half plus the right half);
+  checked for every subtree when it completes and, optionally like Stan, also
+  across the boundary of its two halves (left half plus the first state of the
+  right half, checked as soon as that state is added, and the last state of the
+  left half plus the right half); BlackJAX and NumPyro omit these;
 - a leaf whose energy error exceeds `max_energy_diff` (or is NaN) is a
   divergence; a diverging or turning subtree is rejected and ends the trajectory;
 - the acceptance statistic is the mean over all leaves of `min(1, exp(H0 - H))`.
@@ -25,6 +26,11 @@ leaf it holds is closed, so `max_tree_depth` slots suffice (iterative NUTS as in
 NumPyro and BlackJAX). At an odd leaf `n` the subtrees that close are those
 whose first leaves sit in the `t` slots below `popcount(n)`, `t` being the
 number of trailing ones of `n`.
+
+On CPU the loop's cost is mostly its number of operations, not their arithmetic:
+the loop state is carried as two packed vectors, all random numbers are drawn
+before the loop and read with one gather per leaf, and the table is updated by
+a one-hot select (a scatter under `vmap` is slower).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from probax.mcmc.leapfrog import FlatValueAndGradient, PhasePoint, leapfrog
 from probax.mcmc.metric import Metric, kinetic_energy, velocity
@@ -93,6 +100,35 @@ def _select(condition: jax.Array, if_true: Any, if_false: Any) -> Any:
     return jax.tree.map(lambda a, b: jnp.where(condition, a, b), if_true, if_false)
 
 
+def _pack(state: _LoopState) -> tuple[jax.Array, jax.Array]:
+    """The loop state as one float and one int32 vector (`done` last).
+
+    Every array carried by a while loop is copied and written by an operation of its own at each
+    iteration; two arrays keep that to two operations.
+    """
+    leaves = jax.tree.leaves(state)
+    floats = [leaf for leaf in leaves if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    dtype = jnp.result_type(*floats)
+    integers = [leaf for leaf in leaves if not jnp.issubdtype(leaf.dtype, jnp.floating)]
+    return (
+        jnp.concatenate([leaf.astype(dtype).ravel() for leaf in floats]),
+        jnp.concatenate([leaf.astype(jnp.int32).ravel() for leaf in integers]),
+    )
+
+
+def _unpack(packed: tuple[jax.Array, jax.Array], like: _LoopState) -> _LoopState:
+    """The inverse of `_pack`, with shapes and dtypes taken from `like`."""
+    leaves, treedef = jax.tree.flatten(like)
+    offsets = [0, 0]
+    unpacked = []
+    for leaf in leaves:
+        part = 0 if jnp.issubdtype(leaf.dtype, jnp.floating) else 1
+        start = offsets[part]
+        offsets[part] += leaf.size
+        unpacked.append(packed[part][start : offsets[part]].reshape(leaf.shape).astype(leaf.dtype))
+    return jax.tree.unflatten(treedef, unpacked)
+
+
 def _turned(velocity_a: jax.Array, velocity_b: jax.Array, momentum_sum: jax.Array) -> jax.Array:
     """The generalized U-turn criterion; batched over leading dimensions of its arguments."""
     a_turned = jnp.sum(velocity_a * momentum_sum, axis=-1) <= 0
@@ -112,7 +148,7 @@ def _store_checkpoint(
 
 
 def _slot_checks(
-    table: jax.Array, leaf: jax.Array, leaf_velocity: jax.Array, momentum_sum: jax.Array
+    table: jax.Array, leaf_velocity: jax.Array, momentum_sum: jax.Array
 ) -> tuple[jax.Array, jax.Array | None]:
     """U-turn checks of the subtrees whose first leaves sit in the slots, ending at `leaf`.
 
@@ -126,13 +162,16 @@ def _slot_checks(
     whole = _turned(table[_FIRST_VELOCITY], leaf_velocity, momentum_sum - table[_SUM_BEFORE])
     if table.shape[0] == 2:
         return whole, None
-    across = _turned(table[_PREVIOUS_VELOCITY], leaf_velocity, momentum_sum + table[_PREVIOUS_MOMENTUM_LESS_SUM])
+    across_sum = momentum_sum + table[_PREVIOUS_MOMENTUM_LESS_SUM]
+    across = _turned(table[_PREVIOUS_VELOCITY], leaf_velocity, across_sum)
     return whole, across
 
 
 def _subtree_turned(whole: jax.Array, across: jax.Array | None, leaf: jax.Array) -> jax.Array:
-    """Whether a subtree turned at `leaf`, from `_slot_checks`: one closing there, or (with the extra
-    checks) a left half plus `leaf` as the first state of its right half.
+    """Whether a subtree turned at `leaf` (from `_slot_checks`).
+
+    That is, a subtree closing there or, with the extra checks, a left half plus `leaf` as the first
+    state of its right half.
 
     At an odd `leaf` the subtrees that close start in the `t` slots below `popcount(leaf)` (`t` its
     trailing ones); the right half of the one starting in slot `j` starts in slot `j + 1`. Stan checks
@@ -192,13 +231,10 @@ def build_trajectory(
 
     """
     dtype = initial.position.dtype
-    # All uniforms at once (each `jax.random` call is a loop of its own on CPU): per doubling its
-    # direction and merge, and one per possible leaf (a draw inside the leaf loop costs more than the
-    # leapfrog step of a cheap target).
+    # All uniforms in one draw (each `jax.random` call is a loop of its own on CPU): per doubling `j`
+    # its direction and merge at `2j` and `2j + 1`, then one per possible leaf (a draw inside the leaf
+    # loop costs more than the leapfrog step of a cheap target); one gather per leaf reads all three.
     uniforms = jax.random.uniform(key, (2 * max_tree_depth + 2**max_tree_depth,), dtype)
-    directions_forward = uniforms[:max_tree_depth] < 0.5
-    log_merge_uniforms = jnp.log(uniforms[max_tree_depth : 2 * max_tree_depth])
-    log_leaf_uniforms = jnp.log(uniforms[2 * max_tree_depth :])
     step_size = jnp.asarray(step_size, dtype)
 
     initial_velocity = velocity(metric, initial.momentum)
@@ -233,7 +269,10 @@ def build_trajectory(
     )
 
     def add_leaf(state: _LoopState) -> _LoopState:
-        forward = directions_forward[state.depth]
+        direction_draw, log_merge_uniform, log_leaf_uniform = jnp.log(
+            uniforms[jnp.stack([2 * state.depth, 2 * state.depth + 1, 2 * max_tree_depth + state.num_leaves])]
+        )
+        forward = direction_draw < -np.log(2.0)
         start = jnp.where(forward, state.ends[1], state.ends[0])
         start_log_prob = jnp.where(forward, state.ends_log_prob[1], state.ends_log_prob[0])
         far_end_velocity = jnp.where(forward, state.ends[0, _VELOCITY], state.ends[1, _VELOCITY])
@@ -254,12 +293,15 @@ def build_trajectory(
         subtree_log_weight = jnp.logaddexp(
             jnp.where(first_leaf, -jnp.inf, state.subtree_log_weight), log_weight
         )
-        take_leaf = log_leaf_uniforms[state.num_leaves] < log_weight - subtree_log_weight
-        leaf_proposal = (new[jnp.array([_POSITION, _GRADIENT])], jnp.stack([point.target_log_prob, energy]))
+        take_leaf = log_leaf_uniform < log_weight - subtree_log_weight
+        leaf_proposal = (
+            jnp.stack([point.position, point.grads_target_log_prob]),
+            jnp.stack([point.target_log_prob, energy]),
+        )
         subtree_proposal = _select(take_leaf, leaf_proposal, state.subtree_proposal)
 
         checkpoints = _store_checkpoint(state.checkpoints, state.leaf, new, start, sum_before)
-        whole, across = _slot_checks(checkpoints, state.leaf, new_velocity, subtree_momentum_sum)
+        whole, across = _slot_checks(checkpoints, new_velocity, subtree_momentum_sum)
         subtree_turned = _subtree_turned(whole, across, state.leaf)
         is_new_end = jnp.stack([~forward, forward])
         ends = jnp.where(is_new_end[:, None, None], new[None], state.ends)
@@ -268,7 +310,7 @@ def build_trajectory(
         subtree_complete = state.leaf + 1 == jnp.left_shift(1, state.depth)
         subtree_done = subtree_complete | subtree_turned | diverged
         valid = subtree_complete & ~subtree_turned & ~diverged
-        take_subtree = valid & (log_merge_uniforms[state.depth] < subtree_log_weight - state.log_weight)
+        take_subtree = valid & (log_merge_uniform < subtree_log_weight - state.log_weight)
         merged_sum = state.momentum_sum + subtree_momentum_sum
         # The trajectory's far end to this leaf: at the subtree's last leaf the merged trajectory; with the
         # extra checks, at its first leaf the old trajectory plus one leaf, and at its last leaf that
@@ -300,7 +342,12 @@ def build_trajectory(
             done=subtree_done & (~valid | turned_before | turned_to_leaf | (depth >= max_tree_depth)),
         )
 
-    final = jax.lax.while_loop(lambda state: ~state.done, add_leaf, state)
+    packed = jax.lax.while_loop(
+        lambda packed: packed[1][-1] == 0,
+        lambda packed: _pack(add_leaf(_unpack(packed, state))),
+        _pack(state),
+    )
+    final = _unpack(packed, state)
     vectors, scalars = final.proposal
     mean_accept_prob = final.accept_prob_sum / final.num_leaves.astype(final.accept_prob_sum.dtype)
     return TrajectoryInfo(

@@ -1,0 +1,47 @@
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import integrate, stats
+
+import probax as px
+from probax.datasets import load_text_messages
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _load():
+    sys.path.insert(0, str(EXAMPLES))  # the example imports its sibling seed_joint_models
+    spec = importlib.util.spec_from_file_location(
+        "example_seed_changepoint_mcmc", EXAMPLES / "seed_changepoint_mcmc.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_exact_means_match_numerical_integration_for_one_switch_day():
+    module = _load()
+    counts = load_text_messages()[:10]
+    alpha = 1.0 / counts.mean()
+    # Posterior of lambda_1 given 4 early days: prior Exponential(alpha) times Poisson likelihoods.
+    early = counts[:4]
+    density = lambda lam: stats.expon.pdf(lam, scale=1 / alpha) * np.prod(stats.poisson.pmf(early, lam))  # noqa: E731
+    mass = integrate.quad(density, 0, 200)[0]
+    mean = integrate.quad(lambda lam: lam * density(lam), 0, 200)[0] / mass
+    np.testing.assert_allclose(mean, (1 + early.sum()) / (alpha + 4), rtol=1e-6)
+    exact = module.exact_posterior_means(counts)
+    assert set(exact) == {"lambda_1", "lambda_2", "tau"} and 0 < exact["tau"] < 1
+
+
+def test_the_seed_hmc_recovers_the_exact_rate_means():
+    module = _load()
+    counts = load_text_messages()
+    exact = module.exact_posterior_means(counts)
+    draws, acceptance = module.seed_sampler(counts, num_results=1500, num_burnin_steps=500, seed=3)
+    summary = px.mcmc.summarize(draws)
+    assert 0.3 < acceptance < 1.0
+    for name in ("lambda_1", "lambda_2"):
+        row = summary[name]
+        assert abs(row["mean"] - exact[name]) < 5 * row["mcse_mean"], (name, row, exact)
