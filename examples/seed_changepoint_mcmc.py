@@ -99,7 +99,8 @@ def variational_fit(count_data, num_steps=3000, seed=0):
 
     The counts' likelihood is piecewise constant in tau, so a reparameterization gradient
     carries no information about tau's location; the score-function estimator (with its
-    baseline) does, at the cost of more noise, hence 32 draws per step.
+    baseline) does, at the cost of more noise, hence 32 draws per step. Open: in the demo run
+    this fit drifted to tau near 1 (no switch) instead of NUTS's answer.
     """
     posterior = changepoint_model(jnp.asarray(count_data)).experimental_pin(counts=jnp.asarray(count_data))
     surrogate = vi.build_factored_surrogate_posterior(posterior)
@@ -162,6 +163,8 @@ def main(output: Path, counts_path: Path | None = None) -> str:
     result = one_call_sampler(count_data)
     summary = result.summary()
     vi_means, _ = variational_fit(count_data)
+    vi_gaps = {n: vi_means[n] / summary[n]["mean"] - 1 for n in PARAMETERS}
+    vi_agrees = all(abs(gap) < 0.05 for gap in vi_gaps.values())
     plot(count_data, seed_draws, result, output / "changepoint_mcmc.png")
     lines = [
         f"== Seed 001: the changepoint model by MCMC, on {source} ({count_data.size} days) ==",
@@ -182,12 +185,11 @@ def main(output: Path, counts_path: Path | None = None) -> str:
             exact,
             {n: summary[n]["mcse_mean"] for n in PARAMETERS},
         ),
-        "mean-field VI (vi.fit_surrogate_posterior, score-function gradients, 3000 steps):",
+        "mean-field VI (vi.fit_surrogate_posterior, score-function gradients, 3000 steps): "
+        + ("agrees with NUTS within 5%" if vi_agrees else "does NOT agree with NUTS within 5% (open)"),
         "  posterior means: "
-        + ", ".join(
-            f"{n} {vi_means[n]:.3f} ({100 * (vi_means[n] / summary[n]['mean'] - 1):+.1f}% vs NUTS)"
-            for n in PARAMETERS
-        ),
+        + ", ".join(f"{n} {vi_means[n]:.3f} ({100 * vi_gaps[n]:+.1f}% vs NUTS)" for n in PARAMETERS),
+        f"figure: {output / 'changepoint_mcmc.png'}",
     ]
     return "\n".join(lines)
 
