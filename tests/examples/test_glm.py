@@ -1,17 +1,11 @@
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
 
 
 def _load():
-    # A distinct module name: examples/glm.py must not shadow probax.glm in sys.modules.
-    spec = importlib.util.spec_from_file_location("example_glm", EXAMPLES / "glm.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("glm")
 
 
 def test_walkthrough_recovers_the_sparse_support_and_prints_the_table(tmp_path):

@@ -1,24 +1,14 @@
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 from scipy import integrate, stats
 
 import probax as px
 from probax.datasets import load_text_messages
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
 
 
 def _load():
-    sys.path.insert(0, str(EXAMPLES))  # the example imports its sibling seed_joint_models
-    spec = importlib.util.spec_from_file_location(
-        "example_seed_changepoint_mcmc", EXAMPLES / "seed_changepoint_mcmc.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("seed_changepoint_mcmc")
 
 
 def test_exact_means_match_numerical_integration_for_one_switch_day():

@@ -1,18 +1,12 @@
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
 
 
 def _load():
-    path = EXAMPLES / "seed_joint_models.py"
-    spec = importlib.util.spec_from_file_location("example_seed_joint_models", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("seed_joint_models")
 
 
 def test_walkthrough_matches_the_seed_density_and_closed_forms(tmp_path):

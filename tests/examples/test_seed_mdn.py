@@ -1,20 +1,15 @@
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
+
 NUMBER = r"(-?[\d.]+)"
 
 
 def _load():
-    path = EXAMPLES / "seed_mdn.py"
-    spec = importlib.util.spec_from_file_location("example_seed_mdn", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("seed_mdn")
 
 
 @pytest.fixture(scope="module")

@@ -1,21 +1,16 @@
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
+
 NUMBER = r"(-?[\d.]+)"
 
 
 def _load():
-    path = EXAMPLES / "seed_regression.py"
-    spec = importlib.util.spec_from_file_location("example_seed_regression", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("seed_regression")
 
 
 @pytest.fixture(scope="module")

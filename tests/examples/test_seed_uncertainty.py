@@ -1,22 +1,17 @@
-import importlib.util
 import re
-from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy import stats
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
+
 NUMBER = r"(-?[\d.]+)"
 
 
 def _load():
-    path = EXAMPLES / "seed_uncertainty.py"
-    spec = importlib.util.spec_from_file_location("example_seed_uncertainty", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("seed_uncertainty")
 
 
 @pytest.fixture(scope="module")

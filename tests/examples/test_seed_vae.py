@@ -1,6 +1,4 @@
-import importlib.util
 import re
-from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
@@ -8,17 +6,13 @@ import pytest
 from scipy import stats
 
 from probax.distributions import Independent, Normal
+from tests.examples.loading import load_example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NUMBER = r"(-?[\d.]+)"
 
 
 def _load():
-    path = EXAMPLES / "seed_vae.py"
-    spec = importlib.util.spec_from_file_location("example_seed_vae", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("seed_vae")
 
 
 @pytest.fixture(scope="module")
