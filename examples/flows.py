@@ -36,6 +36,7 @@ import optax
 from flax import nnx
 
 import probax as px
+from figures import output_folder, pyplot, save_figure
 
 tfb, tfd = px.bijectors, px.distributions
 
@@ -582,10 +583,7 @@ LABELS = {
 
 def plot_two_moons(path: Path, results: dict[str, FlowResult], data: dict, sigma: float) -> None:
     """True density and each flow's density on a grid (top), and samples from each (bottom)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     xs, ys = np.linspace(-1.6, 2.6, 180), np.linspace(-1.1, 1.6, 120)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
@@ -611,17 +609,12 @@ def plot_two_moons(path: Path, results: dict[str, FlowResult], data: dict, sigma
             axis.set_ylim(ys[0], ys[-1])
             axis.set_aspect("equal")
             axis.tick_params(labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_conditional(path: Path, outcome: dict) -> None:
     """True and fitted conditional densities p(y | x) at three values of x."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     y1, y2 = np.linspace(-1.5, 1.5, 120), np.linspace(-1.0, 2.5, 120)
     grid = np.stack(np.meshgrid(y1, y2), axis=-1)
@@ -636,16 +629,13 @@ def plot_conditional(path: Path, outcome: dict) -> None:
             axis.contourf(y1, y2, density, levels=12, cmap="viridis")
             axis.set_title(f"{label} p(y | x = {x:+.1f})", fontsize=9)
             axis.tick_params(labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(output: Path, settings: Settings | None = None) -> str:
     """Fit the flows, write `flows_two_moons.png` and `flows_conditional.png`, return the summary text."""
     settings = Settings() if settings is None else settings
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     results, data = fit_two_moons(settings)
     lines = [
         "== Normalizing flows on two moons (known density) ==",

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from figures import output_folder, pyplot, save_figure
 from probax import glm
 
 NUM_ROWS, NUM_FEATURES = 1000, 20
@@ -126,10 +127,7 @@ def dense_demo(seed: int = 1) -> list[str]:
 
 def plot_estimates(truth: np.ndarray, estimates: dict[str, np.ndarray], path: Path) -> None:
     """Truth and estimates per coefficient."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(9, 3.8))
     index = np.arange(len(truth))
@@ -142,14 +140,12 @@ def plot_estimates(truth: np.ndarray, estimates: dict[str, np.ndarray], path: Pa
     ax.set_ylabel("weight")
     ax.set_title("Sparse Bernoulli GLM: fit_sparse estimates against the true weights")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(output: Path) -> str:
     """Run both demos, write `glm.png` into `output`, return the summary text."""
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     problem = simulate_sparse_problem()
     sparse_lines, estimates = sparse_demo(problem)
     plot_estimates(problem.true_coefficients, estimates, output / "glm.png")

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import probax as px
+from figures import output_folder, pyplot, save_figure
 
 tfd = px.distributions
 
@@ -92,10 +93,7 @@ def _fmt(value) -> str:
 
 def plot_families(path: Path) -> None:
     """Density, CDF and a histogram of 20,000 draws for several families."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     families = {
         "Normal(0, 1)": (tfd.Normal(0.0, 1.0), np.linspace(-4, 4, 400)),
@@ -122,14 +120,12 @@ def plot_families(path: Path) -> None:
         top.legend(fontsize=8)
     axes[0, 0].set_ylabel("density / mass")
     axes[1, 0].set_ylabel("cdf")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(output: Path) -> str:
     """Run the tour, write `distributions.png` into `output`, return the summary text."""
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     lines = ["== Seed 001: distributions =="]
     lines += ["-- Hello, World! --", *hello_world()]
     lines += ["-- the Distribution method tour --", *method_tour()]

@@ -33,6 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
+from figures import output_folder, pyplot, save_figure
 from probax import distributions as tfd
 from probax import optimizer
 
@@ -162,10 +163,7 @@ def changepoint_demo(count_data):
 
 
 def plot(samples, counts, switch_posterior, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     axes[0].scatter(samples[:, 0, 0], samples[:, 1, 0], s=4, alpha=0.4)
@@ -177,14 +175,12 @@ def plot(samples, counts, switch_posterior, path: Path) -> None:
     axes[1].set(title="changepoint model (seed 001)", xlabel="day")
     axes[1].legend(loc="lower left")
     twin.legend(loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(output: Path) -> str:
     """Run the three snippets, write `joint_models.png` into `output`, return the summary text."""
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     mog = factorial_mog()
     samples = np.asarray(mog.sample(1000, seed=1))
     mdn = mdn_output()

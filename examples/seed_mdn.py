@@ -33,6 +33,7 @@ import numpy as np
 import optax
 from flax import nnx
 
+from figures import output_folder, pyplot, save_figure
 from probax import distributions as tfd
 from probax import metrics
 from probax.training import fit, nll
@@ -253,10 +254,7 @@ def evaluate_mdn(settings: Settings) -> dict:
 
 def plot_mdn(path: Path, result: dict) -> None:
     """Training mass function; estimated vs true mass; one cluster's predictive, exact and reweighted."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
     grid = np.linspace(0, 2, 400)
@@ -289,9 +287,7 @@ def plot_mdn(path: Path, result: dict) -> None:
     axes[2].set_xlabel("m")
     axes[2].set_title(f"p(m | x = {x_one[0, 0]:.3f})")
     axes[2].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 # ---------------------------------------------------------------------------- the walkthrough
@@ -300,8 +296,7 @@ def plot_mdn(path: Path, result: dict) -> None:
 def main(output: Path, settings: Settings | None = None) -> str:
     """Run the MDN walkthrough, write `seed002_mdn.png`, return the summary text."""
     settings = Settings() if settings is None else settings
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     start = time.perf_counter()
     result = evaluate_mdn(settings)
     plot_mdn(output / "seed002_mdn.png", result)

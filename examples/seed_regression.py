@@ -27,6 +27,7 @@ import numpy as np
 import optax
 from flax import nnx
 
+from figures import output_folder, pyplot, save_figure
 from probax import distributions as tfd
 from probax import layers as tfpl
 from probax import metrics
@@ -272,10 +273,7 @@ def aleatoric_regression(settings: Settings) -> dict:
 
 
 def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     return plt
 
@@ -304,9 +302,7 @@ def plot_seed000(path: Path, regression: dict, mixture: dict) -> None:
                   label="model samples")
         axis.set_title(f"{label}: held-out NLL {mixture[name]['scores']['nll']:.3f}")
         axis.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_seed004(path: Path, bernoulli: dict, aleatoric: dict) -> None:
@@ -337,9 +333,7 @@ def plot_seed004(path: Path, bernoulli: dict, aleatoric: dict) -> None:
     axes[2].plot(x_train, y_hat + 2 * y_sd, color="green", alpha=0.8)
     axes[2].set_title(f"y = x + 0.3 eps: learned sd {aleatoric['learned_sd']:.3f}")
     axes[2].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 # ---------------------------------------------------------------------------- the walkthrough
@@ -348,8 +342,7 @@ def plot_seed004(path: Path, bernoulli: dict, aleatoric: dict) -> None:
 def main(output: Path, settings: Settings | None = None) -> str:
     """Run seeds 000 and 004, write `seed000_regression.png` and `seed004_layers.png`, return the summary."""
     settings = Settings() if settings is None else settings
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     start = time.perf_counter()
     regression = independent_normal_regression(settings)
     mixture = mixture_regression(settings)

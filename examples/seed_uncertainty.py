@@ -34,6 +34,7 @@ import numpy as np
 import optax
 from flax import nnx
 
+from figures import output_folder, pyplot, save_figure
 from probax import distributions as tfd
 from probax import layers as tfpl
 from probax import metrics
@@ -222,10 +223,7 @@ def bnn_walkthrough(settings: Settings) -> dict:
 
 def plot_uncertainty(path: Path, dropout: dict, bnn: dict) -> None:
     """Epistemic uncertainty (mutual information) of the classifier over the plane; the BNN's bands."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     ticks = PLANE_TICKS
@@ -251,9 +249,7 @@ def plot_uncertainty(path: Path, dropout: dict, bnn: dict) -> None:
     axes[1].set_ylim(-4, 4)
     axes[1].set_title("DenseFlipout BNN: function draws and bands")
     axes[1].legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 # ---------------------------------------------------------------------------- the walkthrough
@@ -262,8 +258,7 @@ def plot_uncertainty(path: Path, dropout: dict, bnn: dict) -> None:
 def main(output: Path, settings: Settings | None = None) -> str:
     """Run MC dropout and the BNN, write `seed003_uncertainty.png`, return the summary text."""
     settings = Settings() if settings is None else settings
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     start = time.perf_counter()
     dropout = mc_dropout_walkthrough(settings)
     bnn = bnn_walkthrough(settings)

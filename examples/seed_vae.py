@@ -29,6 +29,7 @@ import numpy as np
 import optax
 from flax import nnx
 
+from figures import output_folder, pyplot, save_figure
 from probax import distributions as tfd
 from probax import layers as tfpl
 from probax.training import fit
@@ -115,10 +116,7 @@ def train_vae(settings: Settings, train: np.ndarray) -> tuple[VAE, float]:
 
 def plot_vae(path: Path, model: VAE, test: np.ndarray, seed: int = 0) -> None:
     """Held-out digits and their reconstructions (decoder mean at the encoder mean); prior samples."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     originals = test[:8]
     reconstructions = np.asarray(model.decoder(model.encoder(originals).mean()).mean())
@@ -135,16 +133,13 @@ def plot_vae(path: Path, model: VAE, test: np.ndarray, seed: int = 0) -> None:
             axis.set_yticks([])
         axes[row, 0].set_ylabel(label, fontsize=8)
     fig.suptitle("VAE on binarized 8x8 digits: decoder means")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(output: Path, settings: Settings | None = None) -> str:
     """Train the VAE, write `seed003_vae.png`, return the summary text."""
     settings = Settings() if settings is None else settings
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     start = time.perf_counter()
     train, test = binarized_digits()
     model, seconds = train_vae(settings, train)

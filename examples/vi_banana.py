@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from figures import output_folder, pyplot, save_figure
 from probax import vi
 
 X1_SCALE, X2_SCALE = 1.5, 0.5
@@ -110,10 +111,7 @@ def fit(kind: str, settings: Settings) -> SurrogateResult:
 
 def plot(path: Path, results: dict[str, SurrogateResult]) -> None:
     """Draws from each surrogate over the banana's contours, and the (smoothed) ELBO during fitting."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     x1, x2 = np.linspace(-4.5, 4.5, 200), np.linspace(-2.5, 6.0, 200)
     grid = np.stack(np.meshgrid(x1, x2), axis=-1)
@@ -133,16 +131,13 @@ def plot(path: Path, results: dict[str, SurrogateResult]) -> None:
     axes[-1].axhline(0.0, color="k", linestyle=":", linewidth=1, label="log Z = 0 (exact fit)")
     axes[-1].set(title="ELBO while fitting", xlabel="step", ylim=(-1.5, 0.1))
     axes[-1].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(output: Path, settings: Settings | None = None) -> str:
     """Fit every surrogate, write `vi_banana.png` and return the summary text."""
     settings = Settings() if settings is None else settings
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = output_folder(output)
     results = {kind: fit(kind, settings) for kind in SURROGATES}
     lines = [
         "== Variational inference on a banana (log Z = 0, so KL[q || p] = -ELBO) ==",

@@ -1,22 +1,11 @@
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.integrate
 import scipy.stats
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.loading import load_example
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-flows = _load("flows")
+flows = load_example("flows")
 SIGMA = flows.SIGMA
 
 

@@ -35,3 +35,13 @@ def test_the_seed_hmc_recovers_the_exact_rate_means():
     for name in ("lambda_1", "lambda_2"):
         row = summary[name]
         assert abs(row["mean"] - exact[name]) < 5 * row["mcse_mean"], (name, row, exact)
+
+
+def test_variational_fit_agrees_with_the_exact_posterior_means_across_seeds():
+    module = _load()
+    counts = load_text_messages()
+    exact = module.exact_posterior_means(counts)
+    means, losses = module.variational_fit(counts, num_steps=400, num_fits=3, seed=0)
+    assert losses.shape == (3, 400) and np.all(np.isfinite(losses))
+    for name in ("lambda_1", "lambda_2", "tau"):
+        np.testing.assert_array_less(np.abs(means[name] / exact[name] - 1), 0.05, err_msg=name)

@@ -21,7 +21,7 @@ def module():
 @pytest.fixture(scope="module")
 def summary(module, tmp_path_factory):
     output = tmp_path_factory.mktemp("seed_regression")
-    settings = module.Settings(mixture_points=3000, mixture_epochs=15, bernoulli_epochs=30, test_points=1000)
+    settings = module.Settings(mixture_points=3000, mixture_epochs=25, bernoulli_epochs=30, test_points=1000)
     text = module.main(output, settings)
     for name in ("seed000_regression.png", "seed004_layers.png"):
         assert (output / name).stat().st_size > 10_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import jax
@@ -9,12 +10,20 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
+import scipy.special
 import scipy.stats
 import statsmodels.api as sm
 
 from probax import glm
 from tests.glm import datasets
-from tests.glm.reference_fits import ALL_CASES, REAL_CASES, fitted, poisson_batch
+from tests.glm.reference_fits import (
+    ALL_CASES,
+    CASES_BY_NAME,
+    REAL_CASES,
+    fitted,
+    poisson_batch,
+    statsmodels_fit,
+)
 
 REFERENCE_CASES = [case for case in REAL_CASES if case.reference is not None]
 
@@ -281,3 +290,90 @@ def test_bad_arguments_raise_value_error_naming_them(arguments, match):
     defaults = dict(model_matrix=np.ones((3, 2)), response=np.ones(3), model=glm.Poisson())
     with warnings.catch_warnings(), pytest.raises(ValueError, match=match):
         glm.fit(**{**defaults, **arguments})
+
+
+# ---------------------------------------------------------------- the fast path's numerics
+def _logistic_problem(num_rows=2000, num_columns=8, seed=7):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(num_rows, num_columns))
+    truth = rng.normal(size=num_columns) / np.sqrt(num_columns)
+    return x, rng.binomial(1, scipy.special.expit(x @ truth)).astype(np.float64)
+
+
+def test_fit_follows_the_iterates_of_exact_fisher_scoring():
+    # fit forms the Fisher information in float32 and reuses its factor once the weights settle;
+    # the score is exact, so each iterate should match float64 Fisher scoring (fit_one_step,
+    # which solves TFP's normal equations in the problem's precision) to float32 accuracy, and
+    # stop after as many steps.
+    x, y = _logistic_problem()
+    w, r = np.zeros(x.shape[1]), np.zeros(x.shape[0])
+    for num_steps in range(1, 10):
+        w_before = w
+        w, r = glm.fit_one_step(
+            x, y, glm.Bernoulli(), model_coefficients_start=w, predicted_linear_response_start=r
+        )
+        result = glm.fit(x, y, glm.Bernoulli(), maximum_iterations=num_steps)
+        np.testing.assert_allclose(result.model_coefficients, w, rtol=0, atol=1e-6 * np.max(np.abs(w)))
+        np.testing.assert_allclose(
+            result.predicted_linear_response, x @ np.asarray(result.model_coefficients)
+        )
+        exact_converged = (
+            num_steps > 1 and np.linalg.norm(w - w_before) / (1 + np.linalg.norm(w_before)) < 1e-5
+        )
+        assert bool(result.is_converged) == exact_converged
+        if exact_converged:
+            break
+    assert num_steps > 3
+
+
+@pytest.mark.parametrize("name", ["longley_gaussian", "star98_binomial"])
+def test_fast_path_converges_on_ill_conditioned_designs(name):
+    # Normal equations with condition numbers ~1e12-1e19 make a single Cholesky solve inaccurate
+    # (the reason these cases use QR elsewhere); Newton steps with an exact score still converge.
+    case = CASES_BY_NAME[name]
+    data = case.load()
+    result = glm.fit(
+        data.model_matrix,
+        data.response,
+        case.family(data),
+        convergence_criteria_fn=glm.convergence_criteria_small_relative_norm_weights_change(1e-10),
+    )
+    assert bool(result.is_converged)
+    np.testing.assert_allclose(result.model_coefficients, statsmodels_fit(case, data).params, rtol=1e-8)
+
+
+def test_step_depends_on_the_start_only_through_its_linear_response():
+    # TFP's step solves (X^T W X) w = X^T W z at the starting linear response r, whatever the
+    # starting coefficients; probax's Newton form must give the same when the two disagree.
+    x, y = _logistic_problem(num_rows=200, num_columns=4)
+    r = np.linspace(-1.0, 1.0, 200)
+    mean = scipy.special.expit(r)
+    weight = mean * (1 - mean)
+    z = r + (y - mean) / weight
+    expected = np.linalg.solve(x.T @ (weight[:, None] * x), x.T @ (weight * z))
+    w, _ = glm.fit_one_step(
+        x, y, glm.Bernoulli(), model_coefficients_start=np.ones(4), predicted_linear_response_start=r
+    )
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
+    from_both = glm.fit(
+        x, y, glm.Bernoulli(), model_coefficients_start=np.ones(4), predicted_linear_response_start=r
+    )
+    from_response = glm.fit(x, y, glm.Bernoulli(), predicted_linear_response_start=r)
+    np.testing.assert_allclose(from_both.model_coefficients, from_response.model_coefficients, rtol=1e-12)
+    assert int(from_both.num_iter) == int(from_response.num_iter)
+
+
+def test_new_data_of_the_same_shapes_reuses_the_compiled_fit():
+    compiled = importlib.import_module("probax.glm.fit")._fit_jit
+    x, y = _logistic_problem(num_rows=300, num_columns=3, seed=1)
+    glm.fit(x, y, glm.Bernoulli())
+    size = compiled._cache_size()
+    x_other, y_other = _logistic_problem(num_rows=300, num_columns=3, seed=2)
+    glm.fit(x_other, y_other, glm.Bernoulli())
+    glm.fit(
+        x_other,
+        y_other,
+        glm.Bernoulli(),
+        convergence_criteria_fn=glm.convergence_criteria_small_relative_norm_weights_change(),
+    )
+    assert compiled._cache_size() == size

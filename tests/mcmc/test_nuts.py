@@ -4,10 +4,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.stats
 
 from probax.mcmc.kernel_results import get_field
 from probax.mcmc.nuts import NoUTurnSampler, NUTSKernelResults
-from probax.mcmc.nuts_tree import _slot_checks, _store_checkpoint, _subtree_turned
+from probax.mcmc.nuts_tree import (
+    _log_uniforms,
+    _slot_checks,
+    _store_checkpoint,
+    _subtree_turned,
+    _threefry2x32,
+)
 from tests.mcmc.models import (
     CONJUGATE_NORMAL,
     EIGHT_SCHOOLS_REFERENCE,
@@ -27,18 +34,23 @@ def stats(state, results):
     return state, (results.tree_depth, results.leapfrogs_taken, results.has_divergence, results.energy)
 
 
+# (The dense metric whitens the target: its draws are nearly independent and cheap, and the ESS check
+# below needs more of them.)
 @pytest.mark.parametrize(
-    ("inverse_mass", "step_size", "extra_checks"),
-    [(np.ones(50), 0.3, False), (GAUSSIAN_50.variance, 0.5, True), (GAUSSIAN_50.covariance, 0.5, False)],
+    ("inverse_mass", "step_size", "extra_checks", "num_results"),
+    [
+        (np.ones(50), 0.3, False, 300),
+        (GAUSSIAN_50.variance, 0.5, True, 300),
+        (GAUSSIAN_50.covariance, 0.5, False, 500),
+    ],
     ids=["identity", "diagonal-extra-checks", "dense"],
 )
-def test_gaussian_50(inverse_mass, step_size, extra_checks):
+def test_gaussian_50(inverse_mass, step_size, extra_checks, num_results):
     kernel = NoUTurnSampler(
         GAUSSIAN_50.log_prob, step_size, inverse_mass_matrix=inverse_mass, extra_uturn_checks=extra_checks
     )
-    num_results = 500
     draws, (depth, leapfrogs, divergent, energy) = run_chains(
-        kernel, jnp.zeros(50), KEY, num_results=num_results, num_burnin=100, trace_fn=stats
+        kernel, jnp.zeros(50), KEY, num_results=num_results, num_burnin=50, trace_fn=stats
     )
     assert_moments_within_mcse(draws, GAUSSIAN_50.mean, GAUSSIAN_50.variance)
     assert not divergent.any()
@@ -54,7 +66,7 @@ def test_gaussian_50(inverse_mass, step_size, extra_checks):
 
 def test_conjugate_normal():
     kernel = NoUTurnSampler(CONJUGATE_NORMAL.log_prob, step_size=0.5)
-    draws = run_chains(kernel, jnp.array(0.0), KEY, num_results=1000, num_burnin=100)
+    draws = run_chains(kernel, jnp.array(0.0), KEY, num_results=500, num_burnin=50)
     model = CONJUGATE_NORMAL
     assert_mean_within_mcse(draws, model.posterior_mean)
     assert_mean_within_mcse((draws - model.posterior_mean) ** 2, model.posterior_sd**2, name="variance")
@@ -75,8 +87,8 @@ def test_dict_state_and_per_part_step_size():
 
     kernel = NoUTurnSampler(log_prob, step_size={"a": 0.8, "b": 0.2})
     init = {"a": jnp.array(0.0), "b": jnp.zeros(3)}
-    draws = run_chains(kernel, init, KEY, num_results=600, num_burnin=100)
-    assert set(draws) == {"a", "b"} and draws["b"].shape == (4, 600, 3)
+    draws = run_chains(kernel, init, KEY, num_results=400, num_burnin=50)
+    assert set(draws) == {"a", "b"} and draws["b"].shape == (4, 400, 3)
     assert_moments_within_mcse(draws["a"][..., None], [1.0], [4.0])
     assert_moments_within_mcse(draws["b"], np.zeros(3), np.full(3, 0.25))
 
@@ -129,21 +141,25 @@ def test_iterative_uturn_checks_match_brute_force(extra_checks):
     assert failures > 10  # the targets do turn: the checks are exercised both ways
 
 
-def test_tiny_step_size_reaches_max_tree_depth():
-    kernel = NoUTurnSampler(lambda x: -0.5 * jnp.sum(x**2), step_size=1e-4, max_tree_depth=5)
-    state = jnp.ones(2)
-    _, results = kernel.one_step(state, kernel.bootstrap_results(state), seed=KEY)
-    assert int(results.tree_depth) == 5 and bool(results.reach_max_depth)
-    assert int(results.leapfrogs_taken) == 2**5 - 1
-    assert not bool(results.has_divergence)
-    assert float(results.log_accept_ratio) == pytest.approx(0.0, abs=1e-6)
+def test_counter_based_uniforms():
+    # Random123's known answer for Threefry-2x32 (20 rounds): key (0, 0), counter (0, 0).
+    assert int(_threefry2x32(jnp.zeros(2, jnp.uint32), jnp.zeros((), jnp.uint32))) == 0x6B200159
+    key = jnp.array([0x13198A2E, 0x03707344], jnp.uint32)
+    uniforms = np.exp(np.asarray(_log_uniforms(key, jnp.arange(20_000, dtype=jnp.uint32), jnp.float64)))
+    assert uniforms.min() > 0.0 and uniforms.max() < 1.0
+    assert scipy.stats.kstest(uniforms, "uniform").pvalue > 1e-3
+    # Neighbouring counters are uncorrelated.
+    assert abs(np.corrcoef(uniforms[:-1], uniforms[1:])[0, 1]) < 4 / np.sqrt(uniforms.size)
 
 
-def test_unrolled_leapfrog_steps_count():
+def test_tiny_step_size_reaches_max_tree_depth_with_unrolled_leaves():
     kernel = NoUTurnSampler(lambda x: -0.5 * jnp.sum(x**2), 1e-4, max_tree_depth=3, unrolled_leapfrog_steps=2)
     state = jnp.ones(2)
-    _, results = kernel.one_step(state, kernel.bootstrap_results(state), seed=KEY)
-    assert int(results.leapfrogs_taken) == 2 * (2**3 - 1)
+    _, results = jax.jit(kernel.one_step)(state, kernel.bootstrap_results(state), KEY)
+    assert int(results.tree_depth) == 3 and bool(results.reach_max_depth)
+    assert int(results.leapfrogs_taken) == 2 * (2**3 - 1)  # two leapfrog steps per leaf
+    assert not bool(results.has_divergence)
+    assert float(results.log_accept_ratio) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_divergence_detected_and_rejected():

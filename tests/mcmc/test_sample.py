@@ -7,6 +7,7 @@ import pytest
 from jax.sharding import PartitionSpec
 
 import probax.distributions as tfd
+from probax.mcmc.kernel_results import get_field
 from probax.mcmc.sample import sample
 from probax.mcmc.window_adaptation import WindowAdaptationResults
 from tests.mcmc.models import (
@@ -72,8 +73,8 @@ def test_stats_describe_the_draws(conjugate_run):
 
 def test_same_seed_same_draws_and_target_traced_a_bounded_number_of_times(conjugate_run):
     first, traces = conjugate_run
-    # Start check, bootstrap and the one chunk program (shared by warmup and sampling): not per step or chunk.
-    assert traces <= 3
+    # Start check, bootstrap, the warmup chunk program and the sampling one: not per step or chunk.
+    assert traces <= 4
     before = TARGET.count
     again = sample(TARGET, init=0.0, seed=0, **CONJUGATE_RUN)
     assert TARGET.count == before  # compiled programs are reused: no new trace
@@ -120,7 +121,8 @@ def test_pinned_joint_distribution_with_constrained_parts():
     assert_mean_within_mcse(p, 9 / 14, name="p")
     # The mass matrix was estimated in the unconstrained space (flattened as (p, rate)): the variances of
     # logit(p) and softplus^-1(rate) under the exact posteriors.
-    inverse_mass = result.checkpoint.kernel_results.inner_results.inner_results.metric.inverse_mass_matrix
+    # The checkpoint holds the sampling kernel's (TransformedTransitionKernel's) results.
+    inverse_mass = result.checkpoint.kernel_results.inner_results.metric.inverse_mass_matrix
     assert inverse_mass.shape == (4, 2)
     rng = np.random.default_rng(0)
     p_exact, rate_exact = rng.beta(9.0, 5.0, 100_000), rng.gamma(17.0, 1 / 6, 100_000)
@@ -141,18 +143,23 @@ def test_dense_mass_on_a_correlated_gaussian():
         seed=3,
         progress_bar=False,
     )
-    metric = result.checkpoint.kernel_results.inner_results.metric
+    metric = result.checkpoint.kernel_results.metric
     assert metric.inverse_mass_matrix.shape == (4, 3, 3)
     np.testing.assert_allclose(metric.inverse_mass_matrix.mean(0), covariance, atol=0.3)
     assert_mean_within_mcse(result.draws, np.zeros(3))
     assert_mean_within_mcse(result.draws**2, np.diag(covariance), name="variance")
 
 
-def test_hmc_kernel():
-    result = sample(CONJUGATE_NORMAL.log_prob, init=0.0, kernel="hmc", num_leapfrog_steps=3, seed=4, **SMALL)
+def test_hmc_kernel_with_step_size_adaptation_only():
+    result = sample(CONJUGATE_NORMAL.log_prob, init=0.0, kernel="hmc", num_leapfrog_steps=3, seed=4,
+                    adapt_mass_matrix=False, **SMALL)
     assert "tree_depth" not in result.stats and "energy" not in result.stats
     np.testing.assert_array_equal(result.stats["n_steps"], 3)
     assert np.all(np.isfinite(result.draws))
+    # The metric stays the identity while the step size was adapted away from its start.
+    metric = get_field(result.checkpoint.kernel_results, "metric")
+    np.testing.assert_array_equal(metric.inverse_mass_matrix, np.ones_like(metric.inverse_mass_matrix))
+    assert not np.allclose(result.stats["step_size"], 1.0)
 
 
 def test_chains_are_laid_out_over_the_devices(conjugate_run):
@@ -180,7 +187,7 @@ def test_chains_are_laid_out_over_the_devices(conjugate_run):
     assert isinstance(results, WindowAdaptationResults)
     before = TARGET.count
     states, results, draws, _ = sample_module._run_chunk(
-        kernel, states, results, keys, jnp.int32(0), jnp.int32(5), length=settings["chunk_length"]
+        kernel, states, results, keys, jnp.int32(0), length=settings["chunk_length"]
     )
     assert TARGET.count == before
     for array in (states, results.inner_results.target_log_prob, draws):
@@ -213,6 +220,7 @@ def test_init_errors_name_the_problem():
         ({"step_size": -1.0}, "step_size"),
         ({"seed": None}, "seed"),
         ({"bijector": 3}, "bijector"),
+        ({"adapt_mass_matrix": None}, "adapt_mass_matrix"),
     ],
 )
 def test_bad_settings_raise(overrides, message):

@@ -96,6 +96,19 @@ def test_dense_adaptation_learns_the_covariance_and_the_acceptance_target():
     assert 0.7 < float(accept[300:].mean()) < 0.95
 
 
+def test_step_size_only_keeps_the_identity_metric():
+    kernel = WindowAdaptation(
+        HamiltonianMonteCarlo(scaled_gaussian, step_size=0.5, num_leapfrog_steps=8),
+        num_adaptation_steps=150,
+        adapt_mass_matrix=False,
+    )
+    (_, results), (step_sizes, _) = run_adaptation(kernel, jnp.zeros(3), 150)
+    np.testing.assert_array_equal(get_field(results, "metric").inverse_mass_matrix, np.ones((4, 3)))
+    # The step size still moves: the identity metric needs a step below the smallest scale's.
+    assert not np.allclose(step_sizes[-1], 0.5)
+    assert np.all(step_sizes[-1] < 2.0 * SCALES.min())
+
+
 def test_works_around_metropolis_hastings_results():
     kernel = WindowAdaptation(
         HamiltonianMonteCarlo(scaled_gaussian, step_size=0.5, num_leapfrog_steps=8),
@@ -115,6 +128,7 @@ def test_works_around_metropolis_hastings_results():
         ({"num_adaptation_steps": 1.5}, "num_adaptation_steps"),
         ({"target_accept_prob": 1.2}, "target_accept_prob"),
         ({"dense_mass": 1}, "dense_mass"),
+        ({"adapt_mass_matrix": "no"}, "adapt_mass_matrix"),
     ],
 )
 def test_bad_settings_raise(overrides, message):

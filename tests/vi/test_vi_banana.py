@@ -1,16 +1,12 @@
 """The banana example: a flow surrogate beats mean-field in ELBO (small settings)."""
 
-import importlib.util
-from pathlib import Path
-
 import jax.numpy as jnp
 import numpy as np
 import scipy.stats
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-_spec = importlib.util.spec_from_file_location("vi_banana", EXAMPLES / "vi_banana.py")
-vi_banana = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(vi_banana)
+from tests.examples.loading import load_example
+
+vi_banana = load_example("vi_banana")
 
 SMALL = vi_banana.Settings(
     steps=400, sample_size=16, learning_rate=5e-3, num_layers=3, hidden_units=(32, 32), elbo_draws=4000

@@ -17,9 +17,20 @@ point `w` is a stationary point of
 for families with sufficient statistic `y` (for the others it solves the corresponding
 quasi-likelihood equations). TFP's docstring writes the penalty as `l2_regularizer ||w||**2`
 but computes the normal equations above; probax computes the same, so ported code gives
-TFP's numbers. `fast_unsafe_numerics=True` solves the normal equations with one Cholesky
-factorization; `False` solves the least-squares problem by QR of `W**0.5 X`, which is
-accurate for ill-conditioned model matrices (condition number up to ~1/sqrt(eps) more).
+TFP's numbers.
+
+`fast_unsafe_numerics=True` (the default) solves the normal equations by Cholesky, written as
+a Newton step `w_next = w + H^{-1} (X^T W z - H w)` with `H = X^T W X + l2 diag(factor**2)`:
+the right-hand side (the score) is computed in full precision and `H` is needed only to the
+accuracy of the step, so the fixed point is exact even where `H` is not. `fit` therefore
+forms `H` of float64 problems in float32 (the `O(N p**2)` product is most of a step's cost),
+falls back to float64 when that factor is not finite or its matrix is ill-conditioned
+(`LOW_PRECISION_CONDITION_LIMIT`), and keeps a factor while no weight has moved by more than
+`FACTOR_REUSE_WEIGHT_CHANGE` since it was formed, refining each such step once against the
+current `H` (two passes over `X`). Iterates agree with float64 Fisher scoring to about
+float32 accuracy; `fit_one_step` forms `H` in the problem's precision (TFP's step exactly).
+`False` solves the least-squares problem by QR of `W**0.5 X` at every step, accurate for
+model matrices too ill-conditioned for any Cholesky factor of `H`.
 """
 
 from __future__ import annotations
@@ -40,6 +51,13 @@ from probax.glm.family import ExponentialFamily
 # `maximum_iterations=None` in TFP means no limit; a finite cap keeps a fit that cycles
 # (possible for non-canonical links started far away) from hanging a compiled program.
 DEFAULT_MAXIMUM_ITERATIONS = 1000
+# Largest (estimated) condition number of the Fisher information for which `fit` keeps its
+# single-precision Cholesky factor (for float64 problems); above it the factor is formed again
+# in float64. At 1e4 a Newton step is off by at most about 1e-2 of its length.
+LOW_PRECISION_CONDITION_LIMIT = 1e4
+# `fit` keeps a Cholesky factor of the Fisher information (refining each step once against the
+# current information) while no weight has changed by more than this fraction since it was formed.
+FACTOR_REUSE_WEIGHT_CHANGE = 0.1
 
 
 class FitResult(NamedTuple):
@@ -89,16 +107,74 @@ def compute_predicted_linear_response(model_matrix, model_coefficients, offset=N
     return problem.predicted_linear_response
 
 
-def _solve_normal_equations(columns, weight, weighted_z, penalty_diagonal):
-    """`(X^T W X + diag(penalty)) w = X^T W z` by one Cholesky factorization (`columns` is `X^T`)."""
-    gram = jnp.einsum("...in,...jn->...ij", columns * weight[..., None, :], columns)
+def _cholesky_solve(lower, rhs):
+    """`A^{-1} rhs` for `A = lower @ lower^T`, batched (`rhs` is `[..., p]`)."""
+    half = solve_triangular(lower, rhs[..., None], lower=True)
+    return solve_triangular(lower, half, lower=True, trans="T")[..., 0]
+
+
+def _fisher_information_factor(model_matrix, weight, penalty_diagonal, dtype):
+    """Cholesky factor of `X^T W X + diag(penalty)`, formed in `dtype` (one GEMM of `W**0.5 X`)."""
+    rows = (model_matrix * jnp.sqrt(weight)[..., None]).astype(dtype)
+    gram = jnp.einsum("...ni,...nj->...ij", rows, rows)
     if penalty_diagonal is not None:
         diagonal = jnp.arange(gram.shape[-1])
-        gram = gram.at[..., diagonal, diagonal].add(penalty_diagonal)
-    rhs = jnp.einsum("...in,...n->...i", columns, weighted_z)[..., None]
-    lower = jnp.linalg.cholesky(gram)
-    half = solve_triangular(lower, rhs, lower=True)
-    return solve_triangular(lower, half, lower=True, trans="T")[..., 0]
+        gram = gram.at[..., diagonal, diagonal].add(penalty_diagonal.astype(dtype))
+    return jnp.linalg.cholesky(gram)
+
+
+def _transposed_product(matrix, vector):
+    """`X^T v` (`[..., p]`) as a reduction over rows, which XLA runs faster on CPUs than a product."""
+    return jnp.sum(matrix * vector[..., None], axis=-2)
+
+
+def _is_accurate_enough(lower) -> jax.Array:
+    """Whether a low-precision Cholesky factor is finite and its matrix well enough conditioned.
+
+    `(max L_ii / min L_ii)**2` bounds the condition number from below; Newton steps taken with
+    a Fisher information perturbed by a relative `eps` converge at a rate of about `eps * cond`.
+    """
+    diagonal = jnp.abs(jnp.diagonal(lower, axis1=-2, axis2=-1))
+    condition = jnp.square(jnp.max(diagonal, axis=-1) / jnp.min(diagonal, axis=-1))
+    return jnp.all(jnp.isfinite(lower)) & jnp.all(condition < LOW_PRECISION_CONDITION_LIMIT)
+
+
+def _newton_direction(model_matrix, weight, score, penalty_diagonal, information_dtype):
+    """`(X^T W X + diag(penalty))^{-1} score` and the Cholesky factor it was solved with.
+
+    The information is formed in `information_dtype`. When that is lower than the precision of
+    `score`, its factor is used only if `_is_accurate_enough`; otherwise the information is
+    formed again in full precision. The factor comes back in the precision of `score`.
+    """
+    lower = _fisher_information_factor(model_matrix, weight, penalty_diagonal, information_dtype)
+    if lower.dtype == score.dtype:
+        return _cholesky_solve(lower, score), lower
+
+    def low_precision():
+        factor = lower.astype(score.dtype)
+        return _cholesky_solve(factor, score), factor
+
+    def full_precision():
+        factor = _fisher_information_factor(model_matrix, weight, penalty_diagonal, score.dtype)
+        return _cholesky_solve(factor, score), factor
+
+    return lax.cond(_is_accurate_enough(lower), low_precision, full_precision)
+
+
+def _refined_newton_direction(lower, model_matrix, weight, score, penalty_diagonal):
+    """The Newton direction from the factor of a nearby Fisher information, refined once.
+
+    One step of iterative refinement against the current information, applied matrix-free as
+    `X^T (W (X d)) + penalty * d` in two passes over `X` instead of the `O(N p**2)` product,
+    leaves an error of about `delta**2` of the direction when the factored information is off
+    by a relative `delta`.
+    """
+    direction = _cholesky_solve(lower, score)
+    fitted = jnp.einsum("...np,...p->...n", model_matrix, direction)
+    product = _transposed_product(model_matrix, weight * fitted)
+    if penalty_diagonal is not None:
+        product = product + penalty_diagonal * direction
+    return direction + _cholesky_solve(lower, score - product)
 
 
 def _solve_least_squares(a, b, penalty_diagonal):
@@ -115,23 +191,49 @@ def _solve_least_squares(a, b, penalty_diagonal):
     return solve_triangular(r, qtb, lower=False)[..., 0]
 
 
+class _Factorization(NamedTuple):
+    """A Cholesky factor of the Fisher information kept across steps, and the weights behind it.
+
+    Attributes:
+      lower: the factor, `[..., p, p]`, in the problem's dtype.
+      weight: the per-observation weights it was formed with, `[..., N]`.
+      is_set: False until a step has formed a factor.
+
+    """
+
+    lower: jax.Array
+    weight: jax.Array
+    is_set: jax.Array
+
+
 def _fisher_scoring_step(
     problem: _arguments.Problem,
     coefficients,
     linear_response,
+    linear_response_gap,
     model,
     penalty_diagonal,
     dispersion,
     learning_rate,
-    fast_unsafe_numerics: bool,
-    columns=None,
+    information_dtype=None,
+    factorization: _Factorization | None = None,
 ):
-    """One IRLS step from `linear_response`; returns the next coefficients and linear response.
+    """One IRLS step from `linear_response`: the next coefficients, linear response and factor.
 
-    `columns`, the model matrix transposed (`_arguments.transpose_model_matrix`), is formed
-    once per fit by the caller (when None, here) and used by the normal-equations path.
+    With `information_dtype` (the precision chosen for the Fisher information) the step
+    solves the normal equations as a Newton step from `coefficients`:
+    `w + H^{-1} (X^T W z - H w)` with `H = X^T W X + diag(penalty)`. That equals TFP's
+    `H^{-1} X^T W z` but needs `H` only to the accuracy of the step, not of `w`, and its
+    right-hand side, the score, is computed in full precision, so that the fixed point is
+    exact even when `H` is formed in single precision. `linear_response_gap` is
+    `linear_response - offset - X w` (zero along a fit, where the linear response is computed
+    from the coefficients; None means zero): the step depends on the start only through its
+    linear response, as in TFP. A `factorization` from an earlier step whose weights are within
+    `FACTOR_REUSE_WEIGHT_CHANGE` of the current ones replaces a new factor, refined once
+    (`_refined_newton_direction`). The factorization used is returned (None for QR).
+
+    Without `information_dtype` the step solves TFP's weighted least squares problem by QR.
     """
-    del coefficients  # the step depends on the start only through its linear response
     mean, variance, grad_mean = model(linear_response)
     # Rows where the family gives no usable curvature get zero weight (TFP's rule); replacing
     # values with `where` rather than dropping rows keeps the step differentiable.
@@ -139,23 +241,52 @@ def _fisher_scoring_step(
     step = (problem.response - mean) / jnp.where(is_valid, grad_mean, 1)
     if learning_rate is not None:
         step = step * learning_rate[..., None]
-    z = linear_response + step
-    if problem.offset is not None:
-        z = z - problem.offset
     if dispersion is not None:
         variance = variance * dispersion
     weight = jnp.where(is_valid, jnp.square(grad_mean) / jnp.where(is_valid, variance, 1), 0)
     x = problem.model_matrix
-    if fast_unsafe_numerics:
-        columns = _arguments.transpose_model_matrix(x) if columns is None else columns
-        coefficients_next = _solve_normal_equations(columns, weight, weight * z, penalty_diagonal)
-        linear_response_next = jnp.einsum("...in,...i->...n", columns, coefficients_next)
-        if problem.offset is not None:
-            linear_response_next = linear_response_next + problem.offset
-        return coefficients_next, linear_response_next
-    root_weight = jnp.sqrt(weight)
-    coefficients_next = _solve_least_squares(x * root_weight[..., None], z * root_weight, penalty_diagonal)
-    return coefficients_next, _arguments.linear_response(x, coefficients_next, problem.offset)
+    if information_dtype is None:
+        z = linear_response + step if problem.offset is None else linear_response - problem.offset + step
+        root_weight = jnp.sqrt(weight)
+        coefficients_next = _solve_least_squares(
+            x * root_weight[..., None], z * root_weight, penalty_diagonal
+        )
+        return coefficients_next, _arguments.linear_response(x, coefficients_next, problem.offset), None
+    # z - X w (TFP's working response less the current fit) is the step plus the gap.
+    residual = step if linear_response_gap is None else step + linear_response_gap
+    score = _transposed_product(x, weight * residual)
+    if penalty_diagonal is not None:
+        score = score - penalty_diagonal * coefficients
+
+    def new_factor():
+        direction, lower = _newton_direction(x, weight, score, penalty_diagonal, information_dtype)
+        return direction, _Factorization(lower, weight, jnp.ones((), bool))
+
+    def reused_factor():
+        direction = _refined_newton_direction(factorization.lower, x, weight, score, penalty_diagonal)
+        return direction, factorization
+
+    if factorization is None:
+        direction, factorization = new_factor()
+    else:
+        close = jnp.abs(weight - factorization.weight) <= FACTOR_REUSE_WEIGHT_CHANGE * factorization.weight
+        direction, factorization = lax.cond(factorization.is_set & jnp.all(close), reused_factor, new_factor)
+    coefficients_next = coefficients + direction
+    linear_response_next = _arguments.linear_response(x, coefficients_next, problem.offset)
+    return coefficients_next, linear_response_next, factorization
+
+
+def _linear_response_gap(problem: _arguments.Problem, predicted_linear_response_start, fast_unsafe_numerics):
+    """`linear_response - offset - X w` at the start for the Newton form of the step, or None.
+
+    It is zero (None) unless the caller gave a starting linear response, which may disagree
+    with the starting coefficients.
+    """
+    if predicted_linear_response_start is None or not fast_unsafe_numerics:
+        return None
+    return problem.predicted_linear_response - _arguments.linear_response(
+        problem.model_matrix, problem.model_coefficients, problem.offset
+    )
 
 
 def _penalty_diagonal(problem, l2_regularizer, l2_regularization_penalty_factor, caller):
@@ -260,20 +391,46 @@ def fit_one_step(
         learning_rate,
         l2_regularization_penalty_factor,
     )
-    return _one_step_jit(problem, model, penalty, dispersion, learning_rate, bool(fast_unsafe_numerics))
+    gap = _linear_response_gap(problem, predicted_linear_response_start, fast_unsafe_numerics)
+    return _one_step_jit(problem, model, penalty, dispersion, learning_rate, gap, bool(fast_unsafe_numerics))
 
 
 @functools.partial(jax.jit, static_argnames=("fast_unsafe_numerics",))
-def _one_step_jit(problem, model, penalty, dispersion, learning_rate, fast_unsafe_numerics):
-    return _fisher_scoring_step(
+def _one_step_jit(problem, model, penalty, dispersion, learning_rate, gap, fast_unsafe_numerics):
+    # One step forms the Fisher information in the problem's own precision: TFP's step exactly.
+    information_dtype = problem.model_matrix.dtype if fast_unsafe_numerics else None
+    coefficients, linear_response, _ = _fisher_scoring_step(
         problem,
         problem.model_coefficients,
         problem.predicted_linear_response,
+        gap,
         model,
         penalty,
         dispersion,
         learning_rate,
-        fast_unsafe_numerics,
+        information_dtype,
+    )
+    return coefficients, linear_response
+
+
+def _fisher_information_dtype(dtype):
+    """The precision `fit` forms the Fisher information in: float32 for float64 problems.
+
+    The information only sets the Newton step (the score is exact), so single precision
+    changes the iterates by about `eps32 * cond` of a step and not the fixed point, while
+    making the `O(N p**2)` product, most of a step's cost, 2-4 times cheaper on CPUs.
+    """
+    return jnp.float32 if dtype == jnp.float64 else dtype
+
+
+def _factorization_start(problem: _arguments.Problem) -> _Factorization:
+    """A placeholder: the first step of a fit factors the information anew."""
+    num_columns = problem.model_matrix.shape[-1]
+    dtype = problem.model_matrix.dtype
+    return _Factorization(
+        jnp.zeros((*problem.batch_shape, num_columns, num_columns), dtype),
+        jnp.zeros(problem.response.shape, dtype),
+        jnp.zeros((), bool),
     )
 
 
@@ -282,6 +439,8 @@ class _LoopState(NamedTuple):
     num_iter: jax.Array
     model_coefficients: jax.Array
     predicted_linear_response: jax.Array
+    linear_response_gap: jax.Array | None
+    factorization: _Factorization | None
 
 
 @functools.partial(jax.jit, static_argnames=("fast_unsafe_numerics", "convergence_criteria_fn"))
@@ -291,27 +450,31 @@ def _fit_jit(
     penalty,
     dispersion,
     learning_rate,
+    gap,
     maximum_iterations,
     fast_unsafe_numerics,
     convergence_criteria_fn,
 ):
-    columns = _arguments.transpose_model_matrix(problem.model_matrix) if fast_unsafe_numerics else None
+    information_dtype = (
+        _fisher_information_dtype(problem.model_matrix.dtype) if fast_unsafe_numerics else None
+    )
 
     def keep_going(state: _LoopState):
         finite = jnp.all(jnp.isfinite(state.model_coefficients))
         return ~state.is_converged & (state.num_iter < maximum_iterations) & finite
 
     def step(state: _LoopState) -> _LoopState:
-        coefficients, linear_response = _fisher_scoring_step(
+        coefficients, linear_response, factorization = _fisher_scoring_step(
             problem,
             state.model_coefficients,
             state.predicted_linear_response,
+            state.linear_response_gap,
             model,
             penalty,
             dispersion,
             learning_rate,
-            fast_unsafe_numerics,
-            columns,
+            information_dtype,
+            state.factorization,
         )
         converged = convergence_criteria_fn(
             is_converged_previous=state.is_converged,
@@ -324,13 +487,22 @@ def _fit_jit(
             model=model,
             dispersion=dispersion,
         )
-        return _LoopState(jnp.asarray(converged, bool), state.num_iter + 1, coefficients, linear_response)
+        return _LoopState(
+            jnp.asarray(converged, bool),
+            state.num_iter + 1,
+            coefficients,
+            linear_response,
+            None if gap is None else jnp.zeros_like(gap),
+            factorization,
+        )
 
     start = _LoopState(
         jnp.zeros((), bool),
         jnp.zeros((), jnp.int32),
         problem.model_coefficients,
         problem.predicted_linear_response,
+        gap,
+        _factorization_start(problem) if fast_unsafe_numerics else None,
     )
     final = lax.while_loop(keep_going, step, start)
     return FitResult(
@@ -379,8 +551,10 @@ def fit(
         `convergence_criteria_small_relative_norm_weights_change()` (tolerance 1e-5). It is
         static under `jit`: pass the same object to reuse a compilation.
       learning_rate: (batch of) scalar damping of each step, at most 1; None for 1.
-      fast_unsafe_numerics: True (default) solves the normal equations by Cholesky; False
-        solves the least-squares problem by QR (slower, accurate for ill-conditioned data).
+      fast_unsafe_numerics: True (default) solves the normal equations by Cholesky in Newton
+        form (see the module docstring: float32 Fisher information for float64 problems, an
+        exact score); False solves the least-squares problem by QR (slower; for data too
+        ill-conditioned for a Cholesky factor).
       maximum_iterations: cap on the number of steps; None means 1000 (TFP: no cap).
       l2_regularization_penalty_factor: `[..., p]` per-coefficient penalty factors (0 leaves
         a coefficient, e.g. an intercept, unpenalized).
@@ -429,6 +603,7 @@ def fit(
         penalty,
         dispersion,
         learning_rate,
+        _linear_response_gap(problem, predicted_linear_response_start, fast_unsafe_numerics),
         jnp.asarray(cap, jnp.int32),
         bool(fast_unsafe_numerics),
         criterion,

@@ -107,8 +107,42 @@ class MixtureSameFamily(DistributionLambda):
             1 + int(component_params_size))
 
 
-class MixtureNormal(DistributionLambda):
+class _MixtureOfIndependent(DistributionLambda):
+    """A mixture of `num_components` copies of the head `component_head` over `event_shape`.
+
+    Subclasses name the component head (a loc-scale `Independent*` head); everything else is shared.
+    """
+
+    component_head: type[IndependentNormal] | type[IndependentLogistic]
+
+    def __init__(self, num_components: int, event_shape: EventShape = (),
+                 convert_to_tensor_fn=Distribution.sample, validate_args: bool = False, *,
+                 scale_transform: ScaleTransform = softplus, rngs=None, activity_regularizer=None):
+        self.num_components = _check_num_components(num_components, type(self).__name__)
+        make = partial(type(self).new, num_components=self.num_components, event_shape=event_shape,
+                       validate_args=bool(validate_args), scale_transform=scale_transform)
+        super().__init__(make, convert_to_tensor_fn, rngs=rngs, activity_regularizer=activity_regularizer)
+
+    @classmethod
+    def new(cls, params, num_components: int, event_shape: EventShape = (), validate_args: bool = False,
+            scale_transform: ScaleTransform = softplus) -> Distribution:
+        """The mixture for `params` (a plain function of arrays)."""
+        check_params(params, cls.params_size(num_components, event_shape), cls.__name__)
+        component = partial(cls.component_head.new, event_shape=event_shape, validate_args=validate_args,
+                            scale_transform=scale_transform)
+        return MixtureSameFamily.new(params, num_components, component, validate_args)
+
+    @classmethod
+    def params_size(cls, num_components: int, event_shape: EventShape = ()) -> int:
+        """`num_components * (1 + 2 prod(event_shape))`: logits, then each component's loc and scale."""
+        return MixtureSameFamily.params_size(num_components, cls.component_head.params_size(event_shape))
+
+
+class MixtureNormal(_MixtureOfIndependent):
     """A mixture of `num_components` independent normals over `event_shape` (TFP's layout).
+
+    `MixtureNormal.new(params, num_components, event_shape)` builds the distribution from an array;
+    `MixtureNormal.params_size(num_components, event_shape)` is `num_components * (1 + 2 * event size)`.
 
     Args:
       num_components: the number of components K.
@@ -122,50 +156,25 @@ class MixtureNormal(DistributionLambda):
     Example:
       >>> from flax import nnx
       >>> params_size = MixtureNormal.params_size(16, [1])
+      >>> params_size
+      48
       >>> model = nnx.Sequential(nnx.Linear(1, params_size, rngs=nnx.Rngs(0)), MixtureNormal(16, [1]))
       >>> model(jnp.ones((8, 1))).log_prob(jnp.zeros((8, 1))).shape
       (8,)
+      >>> d = MixtureNormal.new(jnp.array([0., 0., -1., 0., 1., 0.]), 2)  # logits, (loc, scale) x 2
+      >>> round(float(d.mean()), 6), round(float(d.stddev()), 4)
+      (0.0, 1.2167)
 
     """
 
-    def __init__(self, num_components: int, event_shape: EventShape = (),
-                 convert_to_tensor_fn=Distribution.sample, validate_args: bool = False, *,
-                 scale_transform: ScaleTransform = softplus, rngs=None, activity_regularizer=None):
-        self.num_components = _check_num_components(num_components, "MixtureNormal")
-        make = partial(MixtureNormal.new, num_components=self.num_components, event_shape=event_shape,
-                       validate_args=bool(validate_args), scale_transform=scale_transform)
-        super().__init__(make, convert_to_tensor_fn, rngs=rngs, activity_regularizer=activity_regularizer)
-
-    @staticmethod
-    def new(params, num_components: int, event_shape: EventShape = (), validate_args: bool = False,
-            scale_transform: ScaleTransform = softplus) -> Distribution:
-        """The mixture for `params` (a plain function of arrays).
-
-        Example:
-          >>> d = MixtureNormal.new(jnp.array([0., 0., -1., 0., 1., 0.]), 2)  # logits, (loc, scale) x 2
-          >>> round(float(d.mean()), 6), round(float(d.stddev()), 4)
-          (0.0, 1.2167)
-
-        """
-        check_params(params, MixtureNormal.params_size(num_components, event_shape), "MixtureNormal")
-        component = partial(IndependentNormal.new, event_shape=event_shape, validate_args=validate_args,
-                            scale_transform=scale_transform)
-        return MixtureSameFamily.new(params, num_components, component, validate_args)
-
-    @staticmethod
-    def params_size(num_components: int, event_shape: EventShape = ()) -> int:
-        """`num_components * (1 + 2 prod(event_shape))`.
-
-        Example:
-          >>> MixtureNormal.params_size(16, [1])
-          48
-
-        """
-        return MixtureSameFamily.params_size(num_components, IndependentNormal.params_size(event_shape))
+    component_head = IndependentNormal
 
 
-class MixtureLogistic(DistributionLambda):
+class MixtureLogistic(_MixtureOfIndependent):
     """A mixture of `num_components` independent logistics over `event_shape` (TFP's layout).
+
+    `MixtureLogistic.new(params, num_components, event_shape)` builds the distribution from an array;
+    `MixtureLogistic.params_size(num_components, event_shape)` is `num_components * (1 + 2 * event size)`.
 
     Args:
       num_components: the number of components K.
@@ -177,45 +186,17 @@ class MixtureLogistic(DistributionLambda):
       activity_regularizer: optional `fn(dist) -> scalar` recorded as a `RegularizationLoss`.
 
     Example:
+      >>> MixtureLogistic.params_size(3, 2)
+      15
       >>> d = MixtureLogistic(4, 2)(jnp.zeros((3, MixtureLogistic.params_size(4, 2))))
       >>> d.batch_shape, d.event_shape
       ((3,), (2,))
+      >>> round(float(MixtureLogistic.new(jnp.array([0., 0., -1., 0., 1., 0.]), 2).mean()), 6)
+      0.0
 
     """
 
-    def __init__(self, num_components: int, event_shape: EventShape = (),
-                 convert_to_tensor_fn=Distribution.sample, validate_args: bool = False, *,
-                 scale_transform: ScaleTransform = softplus, rngs=None, activity_regularizer=None):
-        self.num_components = _check_num_components(num_components, "MixtureLogistic")
-        make = partial(MixtureLogistic.new, num_components=self.num_components, event_shape=event_shape,
-                       validate_args=bool(validate_args), scale_transform=scale_transform)
-        super().__init__(make, convert_to_tensor_fn, rngs=rngs, activity_regularizer=activity_regularizer)
-
-    @staticmethod
-    def new(params, num_components: int, event_shape: EventShape = (), validate_args: bool = False,
-            scale_transform: ScaleTransform = softplus) -> Distribution:
-        """The mixture for `params` (a plain function of arrays).
-
-        Example:
-          >>> round(float(MixtureLogistic.new(jnp.array([0., 0., -1., 0., 1., 0.]), 2).mean()), 6)
-          0.0
-
-        """
-        check_params(params, MixtureLogistic.params_size(num_components, event_shape), "MixtureLogistic")
-        component = partial(IndependentLogistic.new, event_shape=event_shape, validate_args=validate_args,
-                            scale_transform=scale_transform)
-        return MixtureSameFamily.new(params, num_components, component, validate_args)
-
-    @staticmethod
-    def params_size(num_components: int, event_shape: EventShape = ()) -> int:
-        """`num_components * (1 + 2 prod(event_shape))`.
-
-        Example:
-          >>> MixtureLogistic.params_size(3, 2)
-          15
-
-        """
-        return MixtureSameFamily.params_size(num_components, IndependentLogistic.params_size(event_shape))
+    component_head = IndependentLogistic
 
 
 class CategoricalMixtureOfOneHotCategorical(DistributionLambda):

@@ -28,9 +28,13 @@ whose first leaves sit in the `t` slots below `popcount(n)`, `t` being the
 number of trailing ones of `n`.
 
 On CPU the loop's cost is mostly its number of operations, not their arithmetic:
-the loop state is carried as two packed vectors, all random numbers are drawn
-before the loop and read with one gather per leaf, and the table is updated by
-a one-hot select (a scatter under `vmap` is slower).
+the loop state is carried as two packed vectors and the table is updated by a
+one-hot select (a scatter under `vmap` is slower). Random numbers come from a
+counter-based generator (Threefry-2x32, 20 rounds, keyed once per trajectory
+from `key`): the uniforms of leaf `n` and of doubling `j` are hashes of their
+counters, a few fused integer operations in the loop body. Drawing them with
+`jax.random` instead costs a rolled loop per call on CPU, or, drawn all at once
+before the loop, work for `2**max_tree_depth` leaves that a trajectory rarely uses.
 """
 
 from __future__ import annotations
@@ -96,6 +100,41 @@ class _LoopState(NamedTuple):
     done: jax.Array
 
 
+# Threefry-2x32 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"): rotation
+# constants of its 20 rounds (four per key injection) and the key-schedule parity constant.
+_THREEFRY_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+_THREEFRY_PARITY = 0x1BD11BDA
+
+
+def _rotate_left(x: jax.Array, bits: int) -> jax.Array:
+    return jax.lax.shift_left(x, np.uint32(bits)) | jax.lax.shift_right_logical(x, np.uint32(32 - bits))
+
+
+def _threefry2x32(key: jax.Array, counter: jax.Array) -> jax.Array:
+    """The Threefry-2x32 block cipher (20 rounds) of a uint32 `counter` under a `(2,)` uint32 `key`.
+
+    Returns the first output word (uint32, `counter`'s shape). Written out with elementwise
+    operations so that XLA fuses it (`jax.random` lowers it to a rolled loop on CPU).
+    """
+    keys = (key[0], key[1], key[0] ^ key[1] ^ np.uint32(_THREEFRY_PARITY))
+    x0, x1 = counter + keys[0], jnp.zeros_like(counter) + keys[1]
+    for injection in range(1, 6):
+        for bits in _THREEFRY_ROTATIONS[(injection - 1) % 2]:
+            x0 = x0 + x1
+            x1 = _rotate_left(x1, bits) ^ x0
+        x0 = x0 + keys[injection % 3]
+        x1 = x1 + keys[(injection + 1) % 3] + np.uint32(injection)
+    return x0
+
+
+def _log_uniforms(key: jax.Array, counters: jax.Array, dtype: jnp.dtype) -> jax.Array:
+    """Logs of independent uniforms on (0, 1), one per uint32 counter, in `dtype`."""
+    bits = _threefry2x32(key, counters)
+    # The top 24 bits (float32's precision) plus one half: never 0, never 1.
+    uniform = (jax.lax.shift_right_logical(bits, np.uint32(8)).astype(dtype) + 0.5) * (2.0**-24)
+    return jnp.log(uniform)
+
+
 def _select(condition: jax.Array, if_true: Any, if_false: Any) -> Any:
     return jax.tree.map(lambda a, b: jnp.where(condition, a, b), if_true, if_false)
 
@@ -144,7 +183,9 @@ def _store_checkpoint(
     rows = [new[_VELOCITY], sum_before]
     if table.shape[0] > 2:
         rows += [previous[_VELOCITY], previous[_MOMENTUM] - sum_before]
-    return jnp.where(write[None, :, None], jnp.stack(rows)[:, None, :], table)
+    # Materialized once: otherwise XLA recomputes the rows for every slot inside the select.
+    rows = jax.lax.optimization_barrier(jnp.stack(rows))
+    return jnp.where(write[None, :, None], rows[:, None, :], table)
 
 
 def _slot_checks(
@@ -231,10 +272,9 @@ def build_trajectory(
 
     """
     dtype = initial.position.dtype
-    # All uniforms in one draw (each `jax.random` call is a loop of its own on CPU): per doubling `j`
-    # its direction and merge at `2j` and `2j + 1`, then one per possible leaf (a draw inside the leaf
-    # loop costs more than the leapfrog step of a cheap target); one gather per leaf reads all three.
-    uniforms = jax.random.uniform(key, (2 * max_tree_depth + 2**max_tree_depth,), dtype)
+    # Counters: doubling `j`'s direction and merge draws are `2j` and `2j + 1`; leaf `n`'s draw is
+    # `2 * max_tree_depth + n`.
+    cipher_key = jax.random.bits(key, (2,), jnp.uint32)
     step_size = jnp.asarray(step_size, dtype)
 
     initial_velocity = velocity(metric, initial.momentum)
@@ -269,8 +309,9 @@ def build_trajectory(
     )
 
     def add_leaf(state: _LoopState) -> _LoopState:
-        direction_draw, log_merge_uniform, log_leaf_uniform = jnp.log(
-            uniforms[jnp.stack([2 * state.depth, 2 * state.depth + 1, 2 * max_tree_depth + state.num_leaves])]
+        counters = jnp.stack([2 * state.depth, 2 * state.depth + 1, 2 * max_tree_depth + state.num_leaves])
+        direction_draw, log_merge_uniform, log_leaf_uniform = _log_uniforms(
+            cipher_key, counters.astype(jnp.uint32), dtype
         )
         forward = direction_draw < -np.log(2.0)
         start = jnp.where(forward, state.ends[1], state.ends[0])
@@ -280,7 +321,10 @@ def build_trajectory(
         start_point = PhasePoint(start[_POSITION], start[_MOMENTUM], start_log_prob, start[_GRADIENT])
         point = leapfrog(value_and_grad, metric, signed_step, start_point, unrolled_leapfrog_steps)
         new_velocity = velocity(metric, point.momentum)
-        new = jnp.stack([point.position, point.momentum, point.grads_target_log_prob, new_velocity])
+        # Materialized once: otherwise XLA recomputes the leapfrog step inside every fusion reading it.
+        new = jax.lax.optimization_barrier(
+            jnp.stack([point.position, point.momentum, point.grads_target_log_prob, new_velocity])
+        )
         energy = kinetic_energy(point.momentum, new_velocity) - point.target_log_prob
         energy_error = energy - initial_energy
         log_weight = jnp.where(jnp.isnan(energy_error), -jnp.inf, -energy_error)

@@ -6,13 +6,13 @@ How a run goes:
   onto its support) or a pinned joint distribution (its `unnormalized_log_prob`
   and event-space bijector; each chain starts uniformly on (-2, 2) in the
   unconstrained space, retried up to 100 times, as Stan does).
-- The kernel (NUTS or HMC, inside a `TransformedTransitionKernel` when there is
-  a bijector) runs under `WindowAdaptation`, which adapts during the warmup and
-  then leaves the step size and metric fixed: warmup and sampling are one
-  program. Chains are a `vmap` of the kernel.
-- Both phases run as chunks of one length, each chunk one compiled `lax.scan`
-  (compiled once per run; the chunk's first step and its number of valid
-  steps are traced arguments, steps past the end are skipped by a `lax.cond`).
+- The warmup runs the kernel (NUTS or HMC, inside a `TransformedTransitionKernel`
+  when there is a bijector) under `WindowAdaptation`; sampling then runs the bare
+  kernel from the adapted results (they carry the step size and metric), so the
+  sampling program holds no adaptation. Chains are a `vmap` of the kernel.
+- Each phase runs as chunks of one length, each chunk one compiled `lax.scan`
+  (one program per phase, compiled once and reused by every chunk: the chunk's
+  first step is a traced argument; a shorter last chunk is one more program).
   Between chunks the host moves the progress bar and copies the draws out, while
   the next chunk already runs (JAX dispatches asynchronously).
 - Step `t` of chain `c` uses the key `fold_in(key_c, t)`, so a run split in two
@@ -94,12 +94,15 @@ def _settings(**settings: Any) -> dict:
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"{_CALLER}: {name} must be an int >= {low}, got {value!r}.")
         settings[name] = int(value)
+    for name in ("dense_mass", "adapt_mass_matrix"):
+        if not isinstance(settings[name], bool):
+            raise TypeError(f"{_CALLER}: {name} must be a bool, got {settings[name]!r}.")
     step_size = settings["step_size"]
     if not (isinstance(step_size, int | float) and step_size > 0):
         raise ValueError(f"{_CALLER}: step_size must be a positive number, got {step_size!r}.")
     settings["step_size"] = float(step_size)
     if settings.get("chunk_length") is None:
-        # One chunk length for both phases: warmup and sampling share one compiled program.
+        # One chunk length for both phases, so that `num_chunks` bounds the progress bar's updates.
         longest = max(settings["num_warmup"], settings["num_samples"])
         settings["chunk_length"] = max(1, math.ceil(longest / settings["num_chunks"]))
     return settings
@@ -127,6 +130,7 @@ def _warmup_kernel(kernel: TransitionKernel, settings: dict) -> WindowAdaptation
         num_adaptation_steps=settings["num_warmup"],
         target_accept_prob=settings["target_accept_prob"],
         dense_mass=settings["dense_mass"],
+        adapt_mass_matrix=settings["adapt_mass_matrix"],
     )
 
 
@@ -172,19 +176,14 @@ def _bootstrap(kernel: TransitionKernel, states: Any) -> Any:
 
 
 @functools.partial(jax.jit, static_argnames=("length",))
-def _run_chunk(kernel, states, results, chain_keys, first_step, num_steps, *, length):
-    """`length` steps of all chains (steps from `num_steps` on are skipped), with draws and statistics."""
+def _run_chunk(kernel, states, results, chain_keys, first_step, *, length):
+    """`length` steps of all chains from step `first_step` on, with the draws and statistics."""
     axes = _results_axes(results)
     one_step = jax.vmap(kernel.one_step, in_axes=(0, axes, 0), out_axes=(0, axes))
     fold_in = jax.vmap(jax.random.fold_in, in_axes=(0, None))
 
     def body(carry, offset):
-        carry = jax.lax.cond(
-            offset < num_steps,
-            lambda c: one_step(*c, fold_in(chain_keys, first_step + offset)),
-            lambda c: c,
-            carry,
-        )
+        carry = one_step(*carry, fold_in(chain_keys, first_step + offset))
         return carry, (carry[0], statistics(carry[1]))
 
     (states, results), (draws, stats) = jax.lax.scan(body, (states, results), jnp.arange(length))
@@ -227,30 +226,23 @@ def _run_phase(
         return _Phase(states, results, draws, stats), divergences
     pending = None
 
-    def collect(outputs, count):
+    def collect(chunk_draws, chunk_stats):
         nonlocal divergences
-        chunk_draws, chunk_stats = outputs
-        chunk_stats = {name: value[:count] for name, value in jax.device_get(chunk_stats).items()}
+        chunk_stats = jax.device_get(chunk_stats)
         if keep_draws:
-            draws.append(jax.tree.map(lambda leaf: np.asarray(leaf)[:count], chunk_draws))
+            draws.append(jax.tree.map(np.asarray, chunk_draws))
         stats.append(chunk_stats)
         divergences += int(np.sum(chunk_stats["diverging"]))
-        bar.update(count, phase=phase, divergences=divergences)
+        bar.update(chunk_stats["diverging"].shape[0], phase=phase, divergences=divergences)
 
     for start in range(0, num_steps, length):
         count = min(length, num_steps - start)
         states, results, chunk_draws, chunk_stats = _run_chunk(
-            kernel,
-            states,
-            results,
-            chain_keys,
-            jnp.int32(first_step + start),
-            jnp.int32(count),
-            length=length,
+            kernel, states, results, chain_keys, jnp.int32(first_step + start), length=count
         )
         if pending is not None:
             collect(*pending)
-        pending = ((chunk_draws, chunk_stats), count)
+        pending = (chunk_draws, chunk_stats)
     collect(*pending)
     return _Phase(states, results, draws, stats), divergences
 
@@ -364,6 +356,7 @@ def sample(
     step_size: float = 1.0,
     target_accept_prob: float = 0.8,
     dense_mass: bool = False,
+    adapt_mass_matrix: bool = True,
     max_tree_depth: int = 10,
     num_leapfrog_steps: int | None = None,
     progress_bar: bool = True,
@@ -389,6 +382,8 @@ def sample(
       step_size: the initial step size (adapted during warmup).
       target_accept_prob: the mean acceptance probability the step size is adapted to.
       dense_mass: adapt a dense inverse mass matrix (else diagonal).
+      adapt_mass_matrix: adapt the mass matrix at all (False: step size only, identity metric, as
+        TFP's NUTS with step-size adaptation; better on targets piecewise constant in a coordinate).
       max_tree_depth: NUTS's maximum number of trajectory doublings.
       num_leapfrog_steps: HMC's leapfrog steps per transition.
       progress_bar: show a tqdm bar (phase, divergences so far), updated between chunks.
@@ -415,6 +410,7 @@ def sample(
         num_leapfrog_steps=num_leapfrog_steps,
         target_accept_prob=target_accept_prob,
         dense_mass=dense_mass,
+        adapt_mass_matrix=adapt_mass_matrix,
         num_chains=num_chains,
         num_warmup=num_warmup,
         num_samples=num_samples,
@@ -447,12 +443,13 @@ def sample(
         phase="warmup",
         divergences=0,
     )
+    # Sampling runs the bare kernel: its results carry the adapted step size and metric.
     return _sampling_run(
         model,
         settings,
-        warmup_kernel,
+        sampling_kernel,
         warmup.states,
-        warmup.results,
+        warmup.results.inner_results,
         chain_keys,
         first_step=settings["num_warmup"],
         bar=bar,
@@ -531,6 +528,7 @@ def resume(
                 "num_leapfrog_steps",
                 "target_accept_prob",
                 "dense_mass",
+                "adapt_mass_matrix",
                 "num_chains",
                 "num_warmup",
                 "num_chunks",
@@ -556,8 +554,8 @@ def resume(
             f"saved one {config['state_structure']}."
         )
     sampling_kernel = _sampling_kernel(model, settings)
-    warmup_kernel = _warmup_kernel(sampling_kernel, settings)
-    template = jax.eval_shape(_bootstrap, warmup_kernel, states)
+    # The sampling kernel's results as the warmup leaves them (a dense metric has a matrix).
+    template = jax.eval_shape(_bootstrap, _warmup_kernel(sampling_kernel, settings), states).inner_results
     results = _restore(template, leaves_with_prefix(arrays, "results"), "kernel results")
     chain_keys = jax.random.wrap_key_data(jnp.asarray(arrays["chain_keys"]), impl=config["key_impl"])
     placement = _Placement(settings["num_chains"])
@@ -572,7 +570,7 @@ def resume(
     return _sampling_run(
         model,
         settings,
-        warmup_kernel,
+        sampling_kernel,
         placement.put(states),
         placement.put(results),
         placement.put(chain_keys),

@@ -213,6 +213,9 @@ class WindowAdaptation(TransitionKernel):
       num_adaptation_steps: the number of warmup steps.
       target_accept_prob: the mean acceptance probability dual averaging aims for.
       dense_mass: estimate a dense inverse mass matrix (else a diagonal one).
+      adapt_mass_matrix: estimate the inverse mass matrix at all; False adapts the step size only
+        and keeps the identity metric (better when the target is piecewise constant in some
+        coordinate, where variance estimates from a random walk mislead).
       initial_buffer: steps before the first slow window (Stan's `init_buffer`).
       base_window: the first slow window's length (Stan's `window`).
       terminal_buffer: steps after the last slow window (Stan's `term_buffer`).
@@ -236,6 +239,7 @@ class WindowAdaptation(TransitionKernel):
     num_adaptation_steps: int = static_field()
     target_accept_prob: float = static_field(default=0.8)
     dense_mass: bool = static_field(default=False)
+    adapt_mass_matrix: bool = static_field(default=True)
     initial_buffer: int = static_field(default=75)
     base_window: int = static_field(default=25)
     terminal_buffer: int = static_field(default=50)
@@ -253,8 +257,9 @@ class WindowAdaptation(TransitionKernel):
             raise ValueError(
                 f"WindowAdaptation: target_accept_prob must lie in (0, 1), got {self.target_accept_prob!r}."
             )
-        if not isinstance(self.dense_mass, bool):
-            raise TypeError(f"WindowAdaptation: dense_mass must be a bool, got {self.dense_mass!r}.")
+        for name in ("dense_mass", "adapt_mass_matrix"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"WindowAdaptation: {name} must be a bool, got {getattr(self, name)!r}.")
 
     @property
     def schedule(self) -> WindowSchedule:
@@ -296,7 +301,7 @@ class WindowAdaptation(TransitionKernel):
         accept_prob = jnp.exp(jnp.minimum(log_accept_ratio, 0.0))
         dual = dual_averaging_update(previous.step_size_state, accept_prob, self.target_accept_prob)
         schedule = self.schedule
-        adapts_metric = has_field(inner, "metric") and bool(schedule.window_ends)
+        adapts_metric = self.adapt_mass_matrix and has_field(inner, "metric") and bool(schedule.window_ends)
         moments = previous.moments
         if adapts_metric:
             in_window = (step >= schedule.slow_start) & (step < schedule.window_ends[-1])

@@ -113,6 +113,8 @@ def per_example(values, batch_size: int, what: str) -> jax.Array:
             f"{values.shape}. Return e.g. -dist.log_prob(y) without averaging: the mean over the batch "
             "is taken for you (and masks the padding of the last batch)."
         )
+    if values.ndim == 1:
+        return values
     return jnp.mean(values.reshape(batch_size, -1), axis=1)
 
 
@@ -124,4 +126,5 @@ def masked_sum(values: jax.Array, mask: jax.Array) -> jax.Array:
       3.0
 
     """
-    return jnp.sum(jnp.where(mask, values, jnp.zeros_like(values)))
+    # A select, not a product with the mask: a NaN on a padding row must not leak in.
+    return jnp.sum(jax.lax.select(mask, values, jnp.zeros_like(values)))

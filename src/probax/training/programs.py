@@ -6,7 +6,9 @@ statistics, `RegularizationLoss` terms). Each program merges them back inside th
 runs the forward pass and splits the state again, so RNG streams advance from step to step
 inside the compiled loop. A run of epochs is one `lax.scan` over epochs, each a `lax.scan`
 over minibatches followed by the validation pass: one dispatch per call however many
-epochs it covers.
+epochs it covers. Everything a run needs is made inside that one program (the key from an
+int seed, the optimizer's initial state, each epoch's order), because on CPU each extra
+compiled call costs about as much as a small run.
 """
 
 from __future__ import annotations
@@ -118,20 +120,37 @@ def _train_step(setup: TrainSetup, x, y, state: TrainState, block) -> tuple[Trai
     return TrainState(*kept, healthy), (sums, healthy)
 
 
-def _train_epochs(setup: TrainSetup, num_epochs: int, state: TrainState, key, first_epoch, x, y, validation):
+def epoch_order(key, epoch, num_examples: int) -> jax.Array:
+    """The order in which epoch `epoch` visits the examples: a random permutation from `fold_in(key, epoch)`.
+
+    Example:
+      >>> first, second = (epoch_order(jax.random.key(0), epoch, 6) for epoch in (0, 1))
+      >>> sorted(first.tolist()) == sorted(second.tolist()) == list(range(6))
+      True
+      >>> first.tolist() != second.tolist()
+      True
+
+    """
+    return jax.random.permutation(jax.random.fold_in(key, epoch), num_examples)
+
+
+def _train_epochs(setup: TrainSetup, num_epochs: int, state: TrainState, seed, first_epoch, x, y, validation):
     """Run `num_epochs` epochs from `first_epoch`; return the final state and the stacked per-epoch logs.
 
-    Epoch `e` shuffles with `fold_in(key, e)`. Logs hold `loss`, the metrics, `val_*` when
-    `validation` is an `(x, y)` pair, and `first_bad_step`: -1, or the index within the epoch
-    of the first non-finite step.
+    `seed` is a key, or an int32 scalar from which `jax.random.key` makes one here (inside
+    the program rather than as a compiled call of its own). Epoch `e` visits the examples in
+    `epoch_order(key, e)`. A state whose `opt_state` is None starts the optimizer here. Logs hold
+    `loss`, the metrics, `val_*` when `validation` is an `(x, y)` pair, and `first_bad_step`:
+    -1, or the index within the epoch of the first non-finite step.
     """
+    key = jax.random.key(seed) if jnp.result_type(seed) == jnp.int32 else seed
+    if state.opt_state is None:
+        state = state._replace(opt_state=setup.optimizer.init(state.params))
     num_examples = x.shape[0]
     step = functools.partial(_train_step, setup, x, y)
 
     def epoch(state, index):
-        order = jnp.arange(num_examples)
-        if setup.shuffle:
-            order = jax.random.permutation(jax.random.fold_in(key, index), num_examples)
+        order = epoch_order(key, index, num_examples) if setup.shuffle else jnp.arange(num_examples)
         state, (sums, healthy) = jax.lax.scan(step, state, padded_batches(order, setup.batch_size))
         logs = {name: jnp.sum(values) / num_examples for name, values in sums.items()}
         logs["first_bad_step"] = jnp.where(jnp.all(healthy), -1, jnp.sum(healthy))
@@ -156,10 +175,13 @@ def init_optimizer(optimizer: optax.GradientTransformation, params):
 # 200-epoch seed-004 regression, compilation 2.5-3x faster at the same run time; on an MDN
 # epoch of 20k rows, compilation 3x faster but the run 2.5x slower. So it is used for runs
 # whose work (parameters x examples x epochs) is small enough that compiling dominates.
+# Code generation in one piece rather than XLA's default split into parallel parts: a tiny
+# program's parts cost more to set up than they save (compilation 1.6x faster on seed 004).
 _QUICK_COMPILE = {
     "xla_backend_optimization_level": 0,
     "xla_llvm_disable_expensive_passes": True,
     "xla_cpu_use_fusion_emitters": False,
+    "xla_cpu_parallel_codegen_split_count": 1,
 }
 _SMALL_RUN = 1e9
 _train_epochs_optimized = jax.jit(_train_epochs, static_argnums=(0, 1))

@@ -17,6 +17,7 @@ Example:
 
 """
 
+from probax.vi.asvi import ASVISurrogatePosterior, build_asvi_surrogate_posterior
 from probax.vi.convergence import LossNotDecreasing, ParameterChangeBelow
 from probax.vi.csiszar_divergence import (
     amari_alpha,
@@ -33,6 +34,7 @@ from probax.vi.csiszar_divergence import (
 )
 from probax.vi.fit import TraceableQuantities, fit_surrogate_posterior, trace_loss
 from probax.vi.flow_surrogate import SplineConditioner, build_flow_surrogate_posterior
+from probax.vi.mixed_estimator import MixedGradientEstimator
 from probax.vi.predictive import sample_posterior_predictive
 from probax.vi.surrogate_builders import build_affine_surrogate_posterior, build_factored_surrogate_posterior
 from probax.vi.surrogate_distribution import Layout, SurrogatePosterior, layout_of
@@ -40,9 +42,11 @@ from probax.vi.trainable import Trainable
 from probax.vi.variational_loss import GradientEstimators, monte_carlo_variational_loss
 
 __all__ = [
+    "ASVISurrogatePosterior",
     "GradientEstimators",
     "Layout",
     "LossNotDecreasing",
+    "MixedGradientEstimator",
     "ParameterChangeBelow",
     "SplineConditioner",
     "SurrogatePosterior",
@@ -50,6 +54,7 @@ __all__ = [
     "Trainable",
     "amari_alpha",
     "build_affine_surrogate_posterior",
+    "build_asvi_surrogate_posterior",
     "build_factored_surrogate_posterior",
     "build_flow_surrogate_posterior",
     "chi_square",

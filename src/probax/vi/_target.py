@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 
 import jax
+import jax.numpy as jnp
 
 from probax._internal.prng import as_key
 from probax.vi.trainable import Trainable
@@ -83,6 +84,19 @@ def stopped_draws(distribution, sample_shape: tuple[int, ...], seed, caller: str
 def reparameterized_draws(distribution, sample_shape: tuple[int, ...], seed, caller: str):
     """Draws that carry gradients to the surrogate's parameters."""
     return distribution.sample(sample_shape, seed=as_key(seed, caller))
+
+
+def score_function_loss(divergences: jax.Array, q_log_prob: jax.Array) -> jax.Array:
+    """Mean of `divergences` whose gradient adds `(f - baseline) grad log q` per draw.
+
+    The baseline of a draw is the mean of the other draws' divergences, which keeps the
+    estimator unbiased (it does not depend on that draw).
+    """
+    fixed = jax.lax.stop_gradient(divergences)
+    n = divergences.shape[0]
+    baseline = (jnp.sum(fixed) - fixed) / (n - 1) if n > 1 else jnp.zeros_like(fixed)
+    score = (fixed - baseline) * (q_log_prob - jax.lax.stop_gradient(q_log_prob))
+    return jnp.mean(divergences + score)
 
 
 def log_mean_exp(values: jax.Array, axis: int = 0) -> jax.Array:

@@ -24,6 +24,8 @@ from probax.bijectors.identity import Identity
 from probax.bijectors.joint_map import JointMap
 from probax.distributions.joint_distribution import JointDistribution
 from probax.distributions.joint_distribution_pinned import JointDistributionPinned
+from probax.distributions.multivariate_normal_diag import MultivariateNormalDiag
+from probax.distributions.multivariate_normal_tril import MultivariateNormalTriL
 
 
 def is_shape(value) -> bool:
@@ -162,7 +164,8 @@ class SurrogatePosterior:
         """The floating dtype of the draws."""
         return self.distribution.dtype
 
-    def _constrain(self, x):
+    def constrain(self, x: jax.Array):
+        """The parts `y` for flat unconstrained draws `x` (`[..., D]`), and `log|det dy/dx|`."""
         if self.bijector is None:
             return self.layout.unflatten(x), jnp.zeros(x.shape[:-1], x.dtype)
         ranks = self.layout.ranks()
@@ -176,12 +179,14 @@ class SurrogatePosterior:
         shape = as_shape(sample_shape, "sample_shape")
         flat = self.distribution
         joint = getattr(flat, "sample_and_log_prob", None)
-        if joint is not None:
+        if _is_plain_gaussian(flat):
+            x, log_q = _gaussian_sample_and_log_prob(flat, shape, key)
+        elif joint is not None:
             x, log_q = joint(shape, seed=key)
         else:
             x = flat.sample(shape, seed=key)
             log_q = flat.log_prob(x)
-        y, log_det = self._constrain(x)
+        y, log_det = self.constrain(x)
         return y, log_q - log_det
 
     experimental_sample_and_log_prob = sample_and_log_prob
@@ -190,7 +195,7 @@ class SurrogatePosterior:
         """Draws of the parts, shaped `sample_shape + part shape`, in the parts' structure."""
         key = as_key(seed, "SurrogatePosterior.sample")
         x = self.distribution.sample(as_shape(sample_shape, "sample_shape"), seed=key)
-        return self._constrain(x)[0]
+        return self.constrain(x)[0]
 
     def log_prob(self, value) -> jax.Array:
         """Log density of a structure of (constrained) part values."""
@@ -225,6 +230,35 @@ class SurrogatePosterior:
                 "instead."
             )
         return self.layout.unflatten(self.distribution.mean())
+
+
+def _is_plain_gaussian(flat) -> bool:
+    """An unbatched MultivariateNormalDiag/TriL with a loc: the builders' Gaussians."""
+    return (
+        isinstance(flat, MultivariateNormalDiag | MultivariateNormalTriL)
+        and flat.loc is not None
+        and tuple(flat.batch_shape) == ()
+    )
+
+
+def _gaussian_sample_and_log_prob(flat, shape: tuple[int, ...], key: jax.Array):
+    """Draws `x = loc + L z` (the family's own draws for `key`) and `log q(x)` computed from `z`.
+
+    `log q(x) = log N(z; 0, I) - log|det L|` holds for every parameter value at fixed `z`, so its
+    gradient is the same as that of `flat.log_prob(x)`, without the triangular solve.
+    """
+    z = jax.random.normal(key, (*shape, flat.event_shape[0]), flat.dtype)
+    loc = pad_leading(flat.loc, z.ndim)
+    if isinstance(flat, MultivariateNormalDiag):
+        scale = flat.scale_diag
+        x = loc + z if scale is None else loc + pad_leading(scale, z.ndim) * z
+        log_det = 0.0 if scale is None else jnp.sum(jnp.log(jnp.abs(scale)))
+    else:
+        tril = flat.scale_tril
+        x = loc + jnp.einsum("ij,...j->...i", tril, z)
+        log_det = jnp.sum(jnp.log(jnp.abs(jnp.diagonal(tril))))
+    log_q = -0.5 * jnp.sum(jnp.square(z), axis=-1) - log_det - 0.5 * z.shape[-1] * math.log(2 * math.pi)
+    return x, log_q
 
 
 def _per_draw(fn, value, batch: tuple[int, ...]):

@@ -12,6 +12,9 @@ The value is the same for every gradient estimator; only the gradient differs:
   `log q` (Tucker et al., 2018); the importance weights enter squared. With one importance
   draw this is the "sticking the landing" estimator (Roeder et al., 2017).
 * VIMCO: score function with leave-one-out control variates across the K importance draws.
+
+A `MixedGradientEstimator` instead mixes the two per part: reparameterization for the
+smooth parts, score function for the named ones (see `mixed_estimator`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import jax.numpy as jnp
 from probax._internal.prng import as_key
 from probax.vi import _target
 from probax.vi.csiszar_divergence import CsiszarFunction, kl_reverse, vimco_loss
+from probax.vi.mixed_estimator import MixedGradientEstimator, mixed_loss
 
 
 class GradientEstimators(enum.Enum):
@@ -54,7 +58,7 @@ def monte_carlo_variational_loss(
     sample_size: int = 1,
     importance_sample_size: int = 1,
     discrepancy_fn: CsiszarFunction = kl_reverse,
-    gradient_estimator: GradientEstimators = GradientEstimators.REPARAMETERIZATION,
+    gradient_estimator: GradientEstimators | MixedGradientEstimator = GradientEstimators.REPARAMETERIZATION,
     stopped_surrogate_posterior=None,
     seed=None,
 ) -> jax.Array:
@@ -70,7 +74,8 @@ def monte_carlo_variational_loss(
       sample_size: number of draws (of groups of importance draws) averaged over.
       importance_sample_size: K; above 1, the importance-weighted bound over groups of K draws.
       discrepancy_fn: a Csiszar function of `logu` (see `csiszar_divergence`).
-      gradient_estimator: a `GradientEstimators` member.
+      gradient_estimator: a `GradientEstimators` member, or a `MixedGradientEstimator` (per-part
+        mix of reparameterization and score function, for a mean-field surrogate).
       stopped_surrogate_posterior: q with stopped parameters (for DOUBLY_REPARAMETERIZED); derived
         from `surrogate_posterior` when None.
       seed: a `jax.random` key or an int.
@@ -88,9 +93,10 @@ def monte_carlo_variational_loss(
     caller = "monte_carlo_variational_loss"
     sample_size = _positive_int(sample_size, "sample_size")
     k = _positive_int(importance_sample_size, "importance_sample_size")
-    if not isinstance(gradient_estimator, GradientEstimators):
+    if not isinstance(gradient_estimator, GradientEstimators | MixedGradientEstimator):
         raise TypeError(
-            f"{caller}: gradient_estimator must be a GradientEstimators member, got {gradient_estimator!r}."
+            f"{caller}: gradient_estimator must be a GradientEstimators member or a MixedGradientEstimator, "
+            f"got {gradient_estimator!r}."
         )
     key = as_key(seed, caller)
     q = _target.as_surrogate(surrogate_posterior, caller)
@@ -101,6 +107,11 @@ def monte_carlo_variational_loss(
 
     def bound(log_weights):
         return _target.log_mean_exp(log_weights) if k > 1 else log_weights
+
+    if isinstance(gradient_estimator, MixedGradientEstimator):
+        return mixed_loss(
+            target_log_prob_fn, q, gradient_estimator, shape, bound, discrepancy_fn, key, caller
+        )
 
     if gradient_estimator is GradientEstimators.REPARAMETERIZATION:
         draws, q_log_prob = _target.sample_and_log_prob(q, shape, key, caller)
@@ -126,19 +137,6 @@ def monte_carlo_variational_loss(
         if k < 2:
             raise ValueError(f"{caller}: the VIMCO estimator needs importance_sample_size >= 2, got {k}.")
         return vimco_loss(discrepancy_fn, log_weights, q_log_prob)
-    return _score_function_loss(
+    return _target.score_function_loss(
         discrepancy_fn(bound(log_weights)), jnp.sum(q_log_prob, axis=0) if k > 1 else q_log_prob
     )
-
-
-def _score_function_loss(divergences: jax.Array, q_log_prob: jax.Array) -> jax.Array:
-    """Mean of `divergences` whose gradient adds `(f - baseline) grad log q` per draw.
-
-    The baseline of a draw is the mean of the other draws' divergences, which keeps the
-    estimator unbiased (it does not depend on that draw).
-    """
-    fixed = jax.lax.stop_gradient(divergences)
-    n = divergences.shape[0]
-    baseline = (jnp.sum(fixed) - fixed) / (n - 1) if n > 1 else jnp.zeros_like(fixed)
-    score = (fixed - baseline) * (q_log_prob - jax.lax.stop_gradient(q_log_prob))
-    return jnp.mean(divergences + score)
