@@ -17,7 +17,7 @@ $(VENV)/.installed-%: pyproject.toml
 # The default run leaves out the few tests marked slow (far-tail precision and gradient
 # checks of TruncatedNormal, StudentT, HalfStudentT, InverseGaussian, VonMises); `make test-slow` runs them.
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -n $(WORKERS) -q -m "not slow"
+	$(PY) -m pytest -n $(WORKERS) -q -m "not slow" --durations=25
 
 test-slow: $(VENV)/.installed-test
 	PROBAX_TEST_DEFAULT_XLA=1 $(PY) -m pytest -n $(WORKERS) -q -m slow

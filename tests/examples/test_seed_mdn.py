@@ -31,6 +31,7 @@ def _bias(summary, label):
     return np.array([float(v) for v in found.group(1).split(", ")])
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_mdn_matches_the_exact_posterior_of_the_training_population(summary):
     pattern = rf"NLL {NUMBER} \(exact posterior {NUMBER}\), CRPS {NUMBER}, 90% coverage {NUMBER}"
     found = re.search(pattern, summary)
@@ -39,6 +40,7 @@ def test_mdn_matches_the_exact_posterior_of_the_training_population(summary):
     assert abs(coverage - 0.9) < 0.03
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_mse_regressor_is_biased_low_at_high_mass_and_the_reweighted_mdn_is_not(summary):
     mse = _bias(summary, "MSE regressor")
     raw_mdn = _bias(summary, "MDN mean (training prior)")
@@ -49,6 +51,7 @@ def test_mse_regressor_is_biased_low_at_high_mass_and_the_reweighted_mdn_is_not(
     assert np.all(np.abs(reweighted) < 0.06)
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_reweighting_to_the_population_prior_reaches_the_exact_posterior(summary):
     pattern = (rf"MDN NLL {NUMBER} under the training prior \(90% coverage {NUMBER}\); reweighted to the "
                rf"population's prior {NUMBER} \(exact posterior {NUMBER}\)")

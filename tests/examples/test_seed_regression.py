@@ -34,6 +34,7 @@ def _scores(summary, label):
     return [float(v) for v in found.groups()]
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_independent_normal_recovers_the_heteroscedastic_line(summary):
     affine = rf"{NUMBER} x ([+-]) {NUMBER}"
     found = re.search(rf"loc = {affine} .*sd = softplus\({affine}\)", summary)
@@ -49,6 +50,7 @@ def test_independent_normal_recovers_the_heteroscedastic_line(summary):
     assert abs(model_coverage - 0.9) < 0.03
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_mixture_normal_fits_the_bimodal_problem_a_single_normal_cannot(summary):
     mixture_nll, mixture_crps, mixture_coverage = _scores(summary, "MixtureNormal(16, [1])")
     single_nll, single_crps, _ = _scores(summary, "IndependentNormal([1]), same MLP")
@@ -59,6 +61,7 @@ def test_mixture_normal_fits_the_bimodal_problem_a_single_normal_cannot(summary)
     assert abs(mixture_coverage - 0.9) < 0.03
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_bernoulli_layer_reaches_the_maximum_likelihood_weight_and_bias(module, summary):
     found = re.search(rf"weight {NUMBER}, bias {NUMBER} .* on these labels {NUMBER}, {NUMBER}\)", summary)
     weight, bias, mle_weight, mle_bias = (float(v) for v in found.groups())
@@ -80,6 +83,7 @@ def test_logistic_mle_matches_statsmodels(module):
     np.testing.assert_allclose(module.logistic_mle(x, y), expected[::-1], rtol=1e-8)
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_aleatoric_model_learns_the_noise_scale(summary):
     found = re.search(rf"learned sd {NUMBER} \(truth 0.3, maximum likelihood on the data {NUMBER}\)", summary)
     learned, mle = (float(v) for v in found.groups())

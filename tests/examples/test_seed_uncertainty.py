@@ -35,6 +35,7 @@ def _numbers(pattern, summary):
     return [float(v) for v in found.groups()]
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_mc_dropout_classifier_is_accurate_and_calibrated_on_held_out_points(summary):
     accuracy, bayes, nll, ece, brier = _numbers(
         rf"held-out accuracy {NUMBER} \(Bayes classifier {NUMBER}\), NLL {NUMBER}, ECE {NUMBER}, "
@@ -45,6 +46,7 @@ def test_mc_dropout_classifier_is_accurate_and_calibrated_on_held_out_points(sum
     assert brier < 0.08
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_mc_dropout_is_less_sure_far_from_the_data(summary):
     held_entropy, far_entropy = _numbers(rf"entropy: held out {NUMBER}, far away {NUMBER}", summary)
     held_information, far_information, flagged = _numbers(
@@ -54,6 +56,7 @@ def test_mc_dropout_is_less_sure_far_from_the_data(summary):
     assert flagged > 5  # five times the rate of held-out points (1% by construction)
 
 
+@pytest.mark.slow  # trains the walkthrough's networks: `make test-slow`
 def test_bnn_epistemic_band_widens_away_from_the_data(summary):
     inside, outside, aleatoric = _numbers(
         rf"epistemic sd {NUMBER} inside the data \(\|x\| <= 0.9\), {NUMBER} at \|x\| >= 2; "

@@ -20,6 +20,7 @@ def module():
     return _load()
 
 
+@pytest.mark.slow  # trains the walkthrough's VAE: `make test-slow`
 def test_vae_beats_independent_pixels_on_held_out_digits(module, tmp_path):
     summary = module.main(tmp_path, module.Settings(hidden_units=128, epochs=100, num_draws=20))
     assert (tmp_path / "seed003_vae.png").stat().st_size > 10_000

@@ -174,6 +174,7 @@ def test_chains_are_laid_out_over_the_devices(conjugate_run):
         num_leapfrog_steps=None,
         target_accept_prob=0.8,
         dense_mass=False,
+        adapt_mass_matrix=True,
         num_chunks=10,
         **{k: v for k, v in CONJUGATE_RUN.items() if k != "progress_bar"},
     )
