@@ -96,13 +96,19 @@ def test_dense_adaptation_learns_the_covariance_and_the_acceptance_target():
     assert 0.7 < float(accept[300:].mean()) < 0.95
 
 
-def test_step_size_only_keeps_the_identity_metric():
+def adapted_hmc(**options):
+    """150 adaptation steps of HMC (8 leapfrogs) on the scaled Gaussian: final results and step sizes."""
     kernel = WindowAdaptation(
         HamiltonianMonteCarlo(scaled_gaussian, step_size=0.5, num_leapfrog_steps=8),
         num_adaptation_steps=150,
-        adapt_mass_matrix=False,
+        **options,
     )
     (_, results), (step_sizes, _) = run_adaptation(kernel, jnp.zeros(3), 150)
+    return results, step_sizes
+
+
+def test_step_size_only_keeps_the_identity_metric():
+    results, step_sizes = adapted_hmc(adapt_mass_matrix=False)
     np.testing.assert_array_equal(get_field(results, "metric").inverse_mass_matrix, np.ones((4, 3)))
     # The step size still moves: the identity metric needs a step below the smallest scale's.
     assert not np.allclose(step_sizes[-1], 0.5)
@@ -110,12 +116,7 @@ def test_step_size_only_keeps_the_identity_metric():
 
 
 def test_works_around_metropolis_hastings_results():
-    kernel = WindowAdaptation(
-        HamiltonianMonteCarlo(scaled_gaussian, step_size=0.5, num_leapfrog_steps=8),
-        num_adaptation_steps=150,
-        dense_mass=True,
-    )
-    (_, results), (step_sizes, _) = run_adaptation(kernel, jnp.zeros(3), 150)
+    results, step_sizes = adapted_hmc(dense_mass=True)
     metric = get_field(results, "metric")
     assert metric.inverse_mass_matrix.shape == (4, 3, 3)
     assert np.all(np.isfinite(step_sizes)) and np.all(step_sizes > 0)
