@@ -58,6 +58,27 @@ def test_conditional_input_reaches_every_output():
     assert made(jnp.ones((5, 3)), conditional_input=c).shape == (5, 3, 1)
 
 
+def test_rowwise_declaration_holds():
+    # MaskedAutoregressiveFlow relies on it: row i of the output sees only row i of both inputs.
+    made = tfb.AutoregressiveNetwork(
+        params=2,
+        event_shape=3,
+        conditional=True,
+        conditional_event_shape=2,
+        hidden_units=[8],
+        activation="relu",
+        rngs=nnx.Rngs(2),
+    )
+    assert made.rowwise is True
+    y = jnp.asarray(np.random.default_rng(1).normal(size=(4, 3)))
+    c = jnp.asarray(np.random.default_rng(2).normal(size=(4, 2)))
+    y_jacobian, c_jacobian = jax.jacobian(lambda y, c: made(y, conditional_input=c), argnums=(0, 1))(y, c)
+    same_row = np.eye(4, dtype=bool)  # [output row, input row]
+    for jacobian in (y_jacobian, c_jacobian):
+        by_rows = np.abs(np.asarray(jacobian)).sum(axis=(1, 2, 4))
+        assert np.all(by_rows[~same_row] == 0) and np.all(by_rows[same_row] > 0)
+
+
 def test_clear_errors():
     with pytest.raises(ValueError, match="event_shape is required"):
         tfb.AutoregressiveNetwork(params=2)

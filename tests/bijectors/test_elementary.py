@@ -1,3 +1,4 @@
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -57,3 +58,27 @@ def test_immutable_and_calls_compose():
         b.name = "x"
     np.testing.assert_allclose(tfb.Exp()(tfb.Shift(1.0))(0.0), np.e)
     assert isinstance(tfb.Exp()(tfb.Shift(1.0)), tfb.Chain)
+
+
+@pytest.mark.parametrize(
+    "bijector",
+    [
+        tfb.Shift(1.0),
+        tfb.Scale(2),
+        tfb.Power(2.0),
+        tfb.Sigmoid(low=-1.0, high=3.0),
+        tfb.Chain([tfb.Shift(1.0), tfb.Scale(0.5)]),
+    ],
+    ids=lambda b: b.name,
+)
+def test_python_number_parameters_do_not_promote_a_float32_input(bijector):
+    # The suite runs under x64: a Python-number parameter must act like `x + 1.0` (weakly typed).
+    x = jnp.full((3,), 0.5, jnp.float32)
+    y, log_det = jax.jit(lambda b, v: b.forward_and_log_det(v, 1))(bijector, x)
+    assert y.dtype == jnp.float32
+    assert bijector.inverse(y).dtype == jnp.float32
+    assert (jnp.zeros((), jnp.float32) + log_det).dtype == jnp.float32
+
+
+def test_array_parameters_keep_their_dtype():
+    assert tfb.Shift(jnp.float64(1.0)).forward(jnp.float32(0.5)).dtype == jnp.float64

@@ -11,13 +11,20 @@ from tests.bijectors.harness import BijectorCase, bijector_suite
 X = np.array([[0.3, -1.2, 0.8], [1.5, 0.2, -0.4]])
 
 
-def _made(seed=0, **kwargs):
-    return tfb.AutoregressiveNetwork(
+def _made(seed=0, network=tfb.AutoregressiveNetwork, **kwargs):
+    return network(
         params=2, event_shape=3, hidden_units=[8, 8], activation="tanh", rngs=nnx.Rngs(seed), **kwargs
     )
 
 
+class _FullBatchNetwork(tfb.AutoregressiveNetwork):
+    """The same MADE without the row-wise declaration: every sampling pass runs on the full batch."""
+
+    rowwise = False
+
+
 MADE = _made()
+CONDITIONAL_MADE = _made(3, conditional=True, conditional_event_shape=1)
 
 
 def _spline_fn(y):
@@ -89,6 +96,77 @@ def test_conditional_flow_through_a_chain():
         y, 1, conditional_input=c
     )
     np.testing.assert_allclose(log_prob, expected, rtol=1e-9)
+
+
+# (conditional input shape, dtype): one compile each, so float32 is checked on two of them.
+FIRST_PASS_CASES = {
+    "unconditional-float32": (None, np.float32),
+    "unconditional-float64": (None, np.float64),
+    "shared_condition": ((1,), np.float64),
+    "condition_per_row": ((4, 1, 1), np.float64),
+    "condition_per_column-float32": ((2, 1), np.float32),
+}
+
+
+@pytest.mark.parametrize(
+    ("condition_shape", "dtype"), list(FIRST_PASS_CASES.values()), ids=list(FIRST_PASS_CASES)
+)
+def test_first_pass_on_one_row_matches_full_batch_passes(condition_shape, dtype):
+    kwargs = {} if condition_shape is None else {"conditional": True, "conditional_event_shape": 1}
+    rowwise = tfb.MaskedAutoregressiveFlow(_made(4, **kwargs))
+    full = tfb.MaskedAutoregressiveFlow(_made(4, network=_FullBatchNetwork, **kwargs))
+    x = np.random.default_rng(0).normal(size=(4, 2, 3)).astype(dtype)
+    condition = {}
+    if condition_shape is not None:
+        condition["conditional_input"] = np.linspace(-1.0, 1.0, np.prod(condition_shape)).reshape(
+            condition_shape
+        )
+    y, log_det = rowwise.forward_and_log_det(x, **condition)
+    expected_y, expected_log_det = full.forward_and_log_det(x, **condition)
+    assert y.dtype == dtype and y.shape == x.shape and log_det.shape == x.shape[:-1]
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y, expected_y, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(log_det, expected_log_det, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(rowwise.inverse(y, **condition), x, rtol=20 * rtol, atol=20 * rtol)
+
+
+def test_first_pass_sees_one_row_per_distinct_condition():
+    seen = []
+
+    def recording_made(y, conditional_input=None):
+        seen.append(y.shape)
+        return CONDITIONAL_MADE(y, conditional_input=conditional_input)
+
+    recording_made.rowwise = True
+    flow = tfb.MaskedAutoregressiveFlow(recording_made, unroll_loop=True)  # one trace per pass
+    x = np.zeros((4, 2, 3))
+    flow.forward(x, conditional_input=np.ones((4, 1, 1)))
+    assert seen == [(4, 1, 3), (4, 2, 3), (4, 2, 3)]
+    seen.clear()
+    flow.forward(x, conditional_input=np.ones(1))
+    assert seen == [(1, 1, 3), (4, 2, 3), (4, 2, 3)]
+
+
+def test_gradients_through_sampling_match_full_batch_passes():
+    def loss(made):
+        return jnp.sum(tfb.MaskedAutoregressiveFlow(made).forward(X) ** 2)
+
+    rowwise = jax.tree_util.tree_leaves(nnx.grad(loss)(_made(5)))
+    full = jax.tree_util.tree_leaves(nnx.grad(loss)(_made(5, network=_FullBatchNetwork)))
+    assert len(rowwise) == len(full) > 0
+    for got, expected in zip(rowwise, full, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_one_dimensional_events():
+    made = tfb.AutoregressiveNetwork(params=2, event_shape=1, hidden_units=[4], rngs=nnx.Rngs(0))
+    flow = tfb.MaskedAutoregressiveFlow(made)
+    x = np.array([[0.5], [-1.0], [2.0]])
+    y, log_det = flow.forward_and_log_det(x)
+    assert log_det.shape == (3,)
+    shift, log_scale = made(np.zeros((1, 1)))[0, 0]  # the output depends on no input
+    np.testing.assert_allclose(y[:, 0], x[:, 0] * np.exp(log_scale) + shift, rtol=1e-12)
+    np.testing.assert_allclose(log_det, np.full(3, log_scale), rtol=1e-12)
 
 
 def test_needs_exactly_one_function():

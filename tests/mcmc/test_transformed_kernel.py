@@ -100,6 +100,21 @@ def test_nested_inner_kernels_get_the_transformed_target():
     np.testing.assert_allclose(results.inner_results.accepted_results.target_log_prob, expected, rtol=1e-12)
 
 
+def test_float32_state_stays_float32_under_python_number_bijector_parameters():
+    # The suite runs under x64; `Sigmoid(low=0., high=1.)` must not promote the chain's state.
+    def log_prob(b):
+        return 8.0 * jnp.log(b) + 4.0 * jnp.log1p(-b)
+
+    kernel = TransformedTransitionKernel(
+        HamiltonianMonteCarlo(log_prob, jnp.float32(0.3), 2), Sigmoid(low=0.0, high=1.0)
+    )
+    init = jnp.float32(0.6)
+    results = kernel.bootstrap_results(init)
+    state, results = jax.jit(kernel.one_step)(init, results, 0)
+    assert state.dtype == jnp.float32
+    assert results.transformed_state.dtype == jnp.float32
+
+
 def test_errors():
     kernel = TransformedTransitionKernel(HamiltonianMonteCarlo(independent_log_prob, 0.3, 2), [Exp()])
     with pytest.raises(ValueError, match="does not match the state"):

@@ -10,6 +10,7 @@ without a mask, which makes p(y | x) flows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -135,6 +136,10 @@ class AutoregressiveNetwork(nnx.Module):
       (5, 3, 2)
 
     """
+
+    # Output row i depends only on row i of the input and of the conditional input, so
+    # MaskedAutoregressiveFlow may evaluate its first sampling pass (at y = 0) on one row.
+    rowwise: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -90,9 +90,12 @@ class Bijector:
             )
         values = [arguments[k] for k in properties]
         float_dtype = jnp.dtype(dtype) if dtype is not None else common_float_dtype(*values)
+        # Python-scalar parameters stay weakly typed, as in `x + 1.0`: `Shift(1.)` under x64 must not
+        # turn a float32 state into float64 (it would, say, break `lax.cond` branches in a sampler).
+        keep_weak = dtype is None and all(_is_weak(v) for v in values if v is not None)
         for key in properties:
             raw = arguments[key]
-            object.__setattr__(self, key, None if raw is None else jnp.asarray(raw, float_dtype))
+            object.__setattr__(self, key, None if raw is None else _as_parameter(raw, float_dtype, keep_weak))
         for key in self._child_names:
             object.__setattr__(self, key, arguments[key])
         object.__setattr__(self, "_static_values", tuple(arguments[k] for k in self._static_names))
@@ -286,7 +289,7 @@ class Bijector:
         kwargs = self._conditioning(kwargs, "forward_log_det_jacobian")
         aligned, x = self._aligned(x, self.forward_min_event_ndims)
         y, log_det = aligned._forward_and_log_det(x, **kwargs)
-        return y, self._reduced(log_det, x.shape, self.forward_min_event_ndims, event_ndims)
+        return y, self._reduced(log_det, x, self.forward_min_event_ndims, event_ndims)
 
     def inverse_and_log_det(self, y, event_ndims: int | None = None, **kwargs) -> tuple[jax.Array, jax.Array]:
         """(inverse(y), inverse_log_det_jacobian(y, event_ndims)), sharing the work."""
@@ -296,10 +299,12 @@ class Bijector:
         kwargs = self._conditioning(kwargs, "inverse_log_det_jacobian")
         aligned, y = self._aligned(y, self.inverse_min_event_ndims)
         x, log_det = aligned._inverse_and_log_det(y, **kwargs)
-        return x, self._reduced(log_det, y.shape, self.inverse_min_event_ndims, event_ndims)
+        return x, self._reduced(log_det, y, self.inverse_min_event_ndims, event_ndims)
 
-    def _reduced(self, log_det, input_shape: Shape, min_event_ndims: int, event_ndims: int) -> jax.Array:
-        log_det = _reduce_log_det(log_det, input_shape, min_event_ndims, event_ndims)
+    def _reduced(self, log_det, value, min_event_ndims: int, event_ndims: int) -> jax.Array:
+        # The dtype `log_det` and the input promote to, fixed before summing drops a weak type.
+        dtype = jnp.result_type(log_det, value)
+        log_det = _reduce_log_det(log_det, value.shape, min_event_ndims, event_ndims).astype(dtype)
         if not self.is_constant_jacobian:
             return log_det
         # A constant log-det has the parameters' batch shape, not the input's (TFP): drop the
@@ -439,3 +444,20 @@ def _reduce_log_det(log_det, input_shape: Shape, min_event_ndims: int, event_ndi
 def _snake_case(name: str) -> str:
     """`NormalCDF` -> `normal_cdf`: a break before each capitalized word, acronyms kept whole."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def _is_weak(value) -> bool:
+    """Whether `value` is weakly typed: a Python number, or a JAX value made from one."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, jax.Array) and jax.typeof(value).weak_type
+
+
+def _as_parameter(raw, float_dtype, keep_weak: bool) -> jax.Array:
+    """`raw` as a `float_dtype` array, weakly typed when `keep_weak` (so it never promotes an input)."""
+    if keep_weak:
+        # A weak int times a Python float is a weak float of the default float dtype.
+        return jnp.asarray(raw) * 1.0
+    return jnp.asarray(raw, float_dtype)
