@@ -9,6 +9,12 @@ family (or not installed) gets null. Families probax does not have yet are
 skipped with a message. The figure of merit is `ratio = fastest_peer_seconds / probax_seconds`
 (>= 1.0: probax is at least as fast as every peer).
 
+Timing: many short interleaved rounds (see `timing.time_rounds`). The table shows each library's
+fastest round; the ratio is the median over rounds of `peer / probax`, each pair timed back to
+back, which cancels most load from elsewhere on a shared machine; the ratios of the fastest rounds
+and of the 10th percentiles are kept beside it, and each library's median round shows the spread.
+A library more than `--drop-factor` times slower than the fastest stops being timed early.
+
 Run:
   python benchmarks/distributions.py            # full run -> results/distributions.json
   python benchmarks/distributions.py --quick    # smoke run -> results/distributions_quick.json
@@ -36,6 +42,7 @@ warnings.filterwarnings("ignore", message="Explicitly requested dtype float64")
 
 NAME = "distributions"
 NUM_CLASSES = 100
+OPERATIONS = ("log_prob", "sample")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,18 +203,15 @@ def sanity(operation: str, outputs: Mapping[str, np.ndarray]) -> dict[str, float
         }
 
 
-def summarize(family, operation, seconds, notes, checks) -> dict[str, Any]:
-    """One result row: seconds per library (null where absent), fastest peer and ratio."""
-    peer_times = {k: v for k, v in seconds.items() if k != PROBAX.name}
-    fastest = min(peer_times, key=peer_times.get) if peer_times else None
-    probax_time = seconds.get(PROBAX.name)
-    ratio = peer_times[fastest] / probax_time if fastest and probax_time else None
+def summarize(family, operation, timings, notes, checks) -> dict[str, Any]:
+    """One result row: best seconds per library (null where absent), fastest peer and ratios."""
     return {
         "family": family.name,
         "operation": operation,
-        "seconds_per_call": {lib.name: seconds.get(lib.name) for lib in LIBRARIES},
-        "fastest_peer": fastest,
-        "ratio_fastest_peer_over_probax": ratio,
+        "seconds_per_call": {lib.name: timings[lib.name].best if lib.name in timings else None
+                             for lib in LIBRARIES},
+        **timing.peer_comparison(timings, PROBAX.name),
+        "timings": {name: t.summary() for name, t in timings.items()},
         "check": {"log_prob": "max_abs_diff_vs_probax", "sample": "sample_mean"}[operation],
         "check_values": checks,
         "notes": notes,
@@ -219,10 +223,9 @@ def bench_one(family, operation, libraries, args) -> dict[str, Any]:
     calls, outputs, notes = build_calls(family, operation, libraries, args.n)
     checks = sanity(operation, outputs)
     del outputs
-    seconds, rounds = timing.time_interleaved(
-        calls, args.repeats, args.min_round_seconds, budget=args.budget, warmed=True
-    )
-    row = summarize(family, operation, seconds, notes, checks) | {"rounds": rounds}
+    timings = timing.time_rounds(calls, args.repeats, args.min_round_seconds, budget=args.budget,
+                                 warmed=True, drop_slower_than=args.drop_factor, keep=(PROBAX.name,))
+    row = summarize(family, operation, timings, notes, checks)
     fastest = row["fastest_peer"]
     if fastest and PROBAX.name in calls:
         ops = timing.compiled_ops(calls[PROBAX.name])
@@ -245,7 +248,7 @@ def run(args) -> dict[str, Any]:
             print(f"skipping {family.name}: probax has no {family.name} yet", flush=True)
             skipped.append({"family": family.name, "reason": "not in probax yet"})
             continue
-        for operation in ("log_prob", "sample"):
+        for operation in args.operations:
             print(f"timing {family.name}.{operation} ...", flush=True)
             rows.append(bench_one(family, operation, libraries, args))
     return {"rows": rows, "skipped": skipped, "missing_libraries": missing}
@@ -269,19 +272,27 @@ def check_cell(row: dict[str, Any]) -> str:
     return f"mean {text}" + (f" (peers {min(peers):.4g}..{max(peers):.4g})" if peers else "")
 
 
+def format_ratio(ratio: float | None) -> str:
+    """A ratio to two decimals; `-` when missing."""
+    return "-" if ratio is None else f"{ratio:.2f}"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The results as a readable table; ratio >= 1 means probax is at least as fast."""
     names = [lib.name for lib in LIBRARIES]
-    header = ["family", "operation", *names, "fastest peer", "peer/probax", "same program", "check"]
+    header = ["family", "operation", *names, "fastest peer", "peer/probax", "(best)", "(p10)", "(cpu)",
+              "same program", "check"]
     lines = []
     for row in rows:
-        ratio = row["ratio_fastest_peer_over_probax"]
         lines.append([
             row["family"],
             row["operation"],
             *(timing.format_seconds(row["seconds_per_call"][name]) for name in names),
             row["fastest_peer"] or "-",
-            "-" if ratio is None else f"{ratio:.2f}",
+            format_ratio(row["ratio_fastest_peer_over_probax"]),
+            format_ratio(row["ratio_of_best_rounds"]),
+            format_ratio(row["ratio_of_10th_percentiles"]),
+            format_ratio(row["ratio_of_cpu_time"]),
             {True: "yes", False: "no"}.get(row.get("same_program_as_fastest_peer"), "-"),
             check_cell(row),
         ])
@@ -295,17 +306,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
     parser.add_argument("--n", type=int, help="values per log_prob call / draws per sample call")
-    parser.add_argument("--repeats", type=int, help="interleaved timing rounds (median reported)")
+    parser.add_argument("--repeats", type=int, help="interleaved timing rounds (the fastest is reported)")
     parser.add_argument("--families", nargs="+", choices=[f.name for f in FAMILIES], help="subset to run")
+    parser.add_argument("--operations", nargs="+", choices=OPERATIONS, default=list(OPERATIONS),
+                        help="subset to run")
     parser.add_argument("--output", help="results file stem under benchmarks/results/")
     parser.add_argument(
-        "--budget", type=float, default=120.0,
+        "--budget", type=float, default=15.0,
         help="seconds of timed rounds per (family, operation); slow ones get fewer rounds (>= 3)",
+    )
+    parser.add_argument(
+        "--drop-factor", type=float, default=3.0,
+        help="stop timing a library once its best round is this many times the fastest library's",
     )
     args = parser.parse_args(argv)
     args.n = args.n or (10_000 if args.quick else 1_000_000)
-    args.repeats = args.repeats or (3 if args.quick else 7)
-    args.min_round_seconds = 0.01 if args.quick else 0.1
+    args.repeats = args.repeats or (3 if args.quick else 40)
+    args.min_round_seconds = 0.01 if args.quick else 0.02
     args.output = args.output or (f"{NAME}_quick" if args.quick else NAME)
     return args
 
@@ -318,6 +335,8 @@ def main(argv=None) -> None:
         "benchmark": NAME,
         "settings": {"n": args.n, "repeats": args.repeats, "quick": args.quick, "dtype": "float32",
                      "min_round_seconds": args.min_round_seconds, "budget_seconds": args.budget,
+                     "drop_factor": args.drop_factor,
+                     "statistics": "seconds: fastest round; ratio: median of round-by-round ratios",
                      "num_classes": NUM_CLASSES},
         "machine": timing.machine_info(),
         "versions": versions(),
@@ -328,7 +347,10 @@ def main(argv=None) -> None:
     path = timing.write_results(args.output, payload)
     print()
     print(table(outcome["rows"]))
-    print(f"\nseconds per call (median of {args.repeats}); n = {args.n:,}; results in {path}")
+    print(f"\nseconds per call: fastest of up to {args.repeats} rounds; peer/probax: median of the ratios "
+          f"round by round ((best), (p10): ratios of the fastest rounds, of the 10th percentiles; "
+          f"(cpu): of process CPU time round by round); "
+          f"n = {args.n:,}; results in {path}")
 
 
 if __name__ == "__main__":

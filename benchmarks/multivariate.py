@@ -9,7 +9,9 @@ Cases (float32, d = 50 by default, n = 65536 values):
 Each library builds the distribution inside a jitted function from the same arrays and returns
 `log_prob(values)`. NumPyro's `MultivariateNormal(loc, scale_tril=...)` stands in for TriL and
 `Normal(loc, scale).to_event(1)` for the diagonal. The figure of merit is
-`ratio = fastest_peer_seconds / probax_seconds` (>= 1.0: probax at least as fast as every peer).
+`ratio = fastest_peer_seconds / probax_seconds` (>= 1.0: probax at least as fast as every peer), the
+median of that ratio over interleaved rounds, each pair timed back to back (see
+`timing.time_rounds` and `timing.peer_comparison`); the table's times are each library's fastest round.
 
 Run:
   python benchmarks/multivariate.py            # full run -> results/multivariate.json
@@ -34,6 +36,7 @@ warnings.filterwarnings("ignore", message="Explicitly requested dtype float64")
 
 NAME = "multivariate"
 BATCH = 16
+CASES = ("tril_one", "tril_batch", "diag_one")
 
 
 def _probax(family):
@@ -105,33 +108,31 @@ def bench_case(case: str, args) -> dict[str, Any]:
         name: float(np.max(np.abs(out - reference)))
         for name, out in outputs.items() if name != "probax" and reference is not None
     }
-    seconds, rounds = timing.time_interleaved(calls, args.repeats, args.min_round_seconds, warmed=True)
-    peers = {k: v for k, v in seconds.items() if k != "probax"}
-    fastest = min(peers, key=peers.get) if peers else None
-    ratio = peers[fastest] / seconds["probax"] if fastest and "probax" in seconds else None
+    timings = timing.time_rounds(calls, args.repeats, args.min_round_seconds, budget=args.budget, warmed=True,
+                                 drop_slower_than=args.drop_factor, keep=("probax",))
     return {
         "case": case,
-        "seconds_per_call": {name: seconds.get(name) for name in LIBRARIES},
-        "fastest_peer": fastest,
-        "ratio_fastest_peer_over_probax": ratio,
+        "seconds_per_call": {name: timings[name].best if name in timings else None for name in LIBRARIES},
+        **timing.peer_comparison(timings, "probax"),
+        "timings": {name: t.summary() for name, t in timings.items()},
         "max_abs_diff_vs_probax": agreement,
         "notes": notes,
-        "rounds": rounds,
     }
 
 
 def table(rows) -> str:
     """The results as a readable table; ratio >= 1 means probax is at least as fast."""
-    header = ["case", *LIBRARIES, "fastest peer", "peer/probax", "max|diff|"]
+    header = ["case", *LIBRARIES, "fastest peer", "peer/probax", "(best)", "(p10)", "(cpu)", "max|diff|"]
+    ratios = ("ratio_fastest_peer_over_probax", "ratio_of_best_rounds", "ratio_of_10th_percentiles",
+              "ratio_of_cpu_time")
     lines = []
     for row in rows:
-        ratio = row["ratio_fastest_peer_over_probax"]
         diffs = row["max_abs_diff_vs_probax"]
         lines.append([
             row["case"],
             *(timing.format_seconds(row["seconds_per_call"][name]) for name in LIBRARIES),
             row["fastest_peer"] or "-",
-            "-" if ratio is None else f"{ratio:.2f}",
+            *("-" if row[key] is None else f"{row[key]:.2f}" for key in ratios),
             f"{max(diffs.values()):.1e}" if diffs else "-",
         ])
     return timing.format_table(header, lines)
@@ -145,12 +146,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
     parser.add_argument("--n", type=int, help="values per log_prob call")
     parser.add_argument("--d", type=int, default=50, help="event size")
-    parser.add_argument("--repeats", type=int, help="interleaved timing rounds (median reported)")
+    parser.add_argument("--repeats", type=int, help="interleaved timing rounds")
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="subset to run")
     parser.add_argument("--output", help="results file stem under benchmarks/results/")
+    parser.add_argument("--budget", type=float, default=20.0,
+                        help="seconds of timed rounds per case (at least 3 rounds run)")
+    parser.add_argument(
+        "--drop-factor", type=float, default=3.0,
+        help="stop timing a library once its best round is this many times the fastest library's",
+    )
     args = parser.parse_args(argv)
     args.n = args.n or (4096 if args.quick else 65536)
-    args.repeats = args.repeats or (3 if args.quick else 9)
-    args.min_round_seconds = 0.01 if args.quick else 0.1
+    args.repeats = args.repeats or (3 if args.quick else 40)
+    args.min_round_seconds = 0.01 if args.quick else 0.03
     args.output = args.output or (f"{NAME}_quick" if args.quick else NAME)
     return args
 
@@ -159,13 +167,15 @@ def main(argv=None) -> None:
     """Run the benchmark, write the JSON results and print the table."""
     args = parse_args(argv)
     rows = []
-    for case in ("tril_one", "tril_batch", "diag_one"):
+    for case in args.cases:
         print(f"timing {case} ...", flush=True)
         rows.append(bench_case(case, args))
     payload = {
         "benchmark": NAME,
         "settings": {"n": args.n, "d": args.d, "batch": BATCH, "repeats": args.repeats, "quick": args.quick,
-                     "dtype": "float32", "min_round_seconds": args.min_round_seconds},
+                     "dtype": "float32", "min_round_seconds": args.min_round_seconds,
+                     "budget_seconds": args.budget, "drop_factor": args.drop_factor,
+                     "statistics": "seconds: fastest round; ratio: median of round-by-round ratios"},
         "machine": timing.machine_info(),
         "versions": {name: timing.package_version(package) for name, package in PACKAGES.items()},
         "results": rows,
@@ -173,7 +183,10 @@ def main(argv=None) -> None:
     path = timing.write_results(args.output, payload)
     print()
     print(table(rows))
-    print(f"\nseconds per call (median of {args.repeats}); n = {args.n:,}, d = {args.d}; results in {path}")
+    print(f"\nseconds per call: fastest of up to {args.repeats} rounds; peer/probax: median of the ratios "
+          f"round by round ((best), (p10): ratios of the fastest rounds, of the 10th percentiles; "
+          f"(cpu): of process CPU time round by round); "
+          f"n = {args.n:,}, d = {args.d}; results in {path}")
 
 
 if __name__ == "__main__":

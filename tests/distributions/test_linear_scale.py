@@ -1,5 +1,6 @@
 """Scale operators against dense NumPy linear algebra; event-size checks."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -42,6 +43,8 @@ def test_products_match_dense(name):
     np.testing.assert_allclose(scale.matvec(vectors), np.einsum("bij,bj->bi", dense, vectors), rtol=1e-10)
     solved = np.linalg.solve(dense, vectors[..., None])[..., 0]
     np.testing.assert_allclose(scale.solvevec(vectors), solved, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(scale.squared_mahalanobis(vectors), np.sum(np.square(solved), axis=-1),
+                               rtol=1e-9)
     matrix = RNG.normal(size=(2, D, 3))
     np.testing.assert_allclose(scale.solve(matrix), np.linalg.solve(dense, matrix), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(_full(scale.log_abs_determinant(), (2,)), np.linalg.slogdet(dense)[1],
@@ -86,3 +89,19 @@ def test_event_size_of_reports_shapes():
     with pytest.raises(ValueError, match="at least 2 dimension"):
         event_size_of("F", {"scale_tril": ((3,), (-1, -2))})
 
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_diagonal_squared_mahalanobis_is_exactly_the_plain_sum(dtype):
+    # The fusion split (a reduce_precision to the values' own precision) changes no bit, value or gradient.
+    diag, vectors = jnp.asarray(DIAG, dtype), jnp.asarray(RNG.normal(size=(2, D)), dtype)
+
+    def plain(diag):
+        return jnp.sum(jnp.square(DiagScale(diag, D).solvevec(vectors)), axis=-1)
+
+    def split(diag):
+        return DiagScale(diag, D).squared_mahalanobis(vectors)
+
+    np.testing.assert_array_equal(split(diag), plain(diag))
+    assert split(diag).dtype == dtype
+    np.testing.assert_array_equal(jax.jacobian(split)(diag), jax.jacobian(plain)(diag))

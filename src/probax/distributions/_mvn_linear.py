@@ -101,9 +101,9 @@ class MultivariateNormalLinear(LinearScaleDistribution):
 
     def _log_prob(self, x):
         scale = self._scale()
-        whitened = scale.solvevec(self._centered(x))
-        return (-0.5 * jnp.sum(jnp.square(whitened), axis=-1) - scale.log_abs_determinant()
-                - 0.5 * self.event_shape[0] * _LOG_TWO_PI)
+        # Parameter-only terms summed first: one subtraction per value for them.
+        normalizer = scale.log_abs_determinant() + 0.5 * self.event_shape[0] * _LOG_TWO_PI
+        return -0.5 * scale.squared_mahalanobis(self._centered(x)) - normalizer
 
     def _variance(self):
         return self._scale().covariance_diag(self._parameter_dtype())
@@ -133,7 +133,7 @@ def _kl_mvn_mvn(p: MultivariateNormalLinear, q: MultivariateNormalLinear):
     dtype = jnp.result_type(p._parameter_dtype(), q._parameter_dtype())
     p_scale, q_scale = p._scale(), q._scale()
     difference = _loc_difference(p, q)
-    mahalanobis = jnp.sum(jnp.square(q_scale.solvevec(difference)), axis=-1)
+    mahalanobis = q_scale.squared_mahalanobis(difference)
     trace = covariance_trace_ratio(p_scale, q_scale, dtype)
     log_det_ratio = q_scale.log_abs_determinant() - p_scale.log_abs_determinant()
     return 0.5 * (trace + mahalanobis - p.event_shape[0]) + log_det_ratio

@@ -39,7 +39,8 @@ class Normal(LocScaleDistribution):
         return self.loc + self.scale * jax.random.normal(key, shape, self.dtype)
 
     def _log_prob(self, x):
-        return -0.5 * jnp.square(self._z(x)) - jnp.log(self.scale) - _HALF_LOG_TWO_PI
+        # The parameter-only terms are summed first, so each value costs one subtraction for them.
+        return -0.5 * jnp.square(self._z(x)) - (jnp.log(self.scale) + _HALF_LOG_TWO_PI)
 
     def _cdf(self, x):
         return special.ndtr(self._z(x))

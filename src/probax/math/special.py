@@ -43,9 +43,10 @@ def log1m(x):
     x = jnp.asarray(x)
     info = jnp.finfo(x.dtype)
     u = jax.lax.reduce_precision(1 - x, exponent_bits=info.nexp, mantissa_bits=info.nmant)
-    # The error term is exactly 0 once x >= 1/2, so dividing by max(u, 1/2) changes nothing
-    # there and keeps x = 1 at -inf instead of 0/0.
-    return jnp.log(u) - ((u - 1) + x) / jnp.maximum(u, 0.5)
+    # log(1 - x) = log(u) - e/u + O(e^2) for the error e = (u - 1) + x. Using e for e/u errs by
+    # |e| |1 - u| / u, under an ulp of the result while u <= 2 (for u < 1/2, e is exactly 0);
+    # beyond 2, e/u is itself below an ulp of log(u) and is dropped. A select, not a divide.
+    return jnp.log(u) - jnp.where(u <= 2, (u - 1) + x, 0)
 
 
 def _log_range(dtype):
