@@ -9,6 +9,8 @@ import scipy.stats
 from probax.mcmc.kernel_results import get_field
 from probax.mcmc.nuts import NoUTurnSampler, NUTSKernelResults
 from probax.mcmc.nuts_tree import (
+    _empty_checkpoints,
+    _End,
     _log_uniforms,
     _slot_checks,
     _store_checkpoint,
@@ -126,14 +128,15 @@ def test_iterative_uturn_checks_match_brute_force(extra_checks):
         drift = rng.normal(size=dimension)
         momenta = rng.normal(size=(num_leaves, dimension)) * 0.7 + drift
         velocities = momenta * rng.uniform(0.5, 2.0, size=dimension)
-        table = jnp.zeros((4 if extra_checks else 2, 6, dimension))
-        previous = jnp.stack([jnp.zeros(dimension)] * 4)
+        table = _empty_checkpoints(extra_checks, 6, dimension, jnp.float64)
+        zeros = jnp.zeros(dimension)
+        previous = _End(zeros, zeros, jnp.zeros(()), zeros, zeros)
         momentum_sum = np.zeros(dimension)
         for leaf in range(num_leaves):
-            new = jnp.stack([jnp.zeros(dimension), momenta[leaf], jnp.zeros(dimension), velocities[leaf]])
+            new = _End(zeros, jnp.asarray(momenta[leaf]), jnp.zeros(()), zeros, jnp.asarray(velocities[leaf]))
             table = store(table, jnp.int32(leaf), new, previous, jnp.asarray(momentum_sum))
             momentum_sum = momentum_sum + momenta[leaf]
-            got = bool(checks(table, jnp.int32(leaf), new[3], jnp.asarray(momentum_sum)))
+            got = bool(checks(table, jnp.int32(leaf), new.velocity, jnp.asarray(momentum_sum)))
             expected = _stan_checks_at(momenta, velocities, leaf, extra_checks)
             assert got == expected, leaf
             failures += expected

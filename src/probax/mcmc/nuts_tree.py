@@ -27,9 +27,14 @@ NumPyro and BlackJAX). At an odd leaf `n` the subtrees that close are those
 whose first leaves sit in the `t` slots below `popcount(n)`, `t` being the
 number of trailing ones of `n`.
 
-On CPU the loop's cost is mostly its number of operations, not their arithmetic:
-the loop state is carried as two packed vectors and the table is updated by a
-one-hot select (a scatter under `vmap` is slower). Random numbers come from a
+On CPU the loop's cost is its number of operations and the elements each one
+touches. The loop state is carried as two packed vectors (one copy and one
+write each per iteration), built from plain per-chain vectors so that under
+`vmap` packing needs no transpose, and structures are selected as one flattened
+vector. The checkpoint table (`slots x d`) is carried on its own and written one
+slot per leaf by a scatter; its U-turn checks are two matrix-vector products.
+Per-chain decisions that select vectors are computed once (`_computed_once`),
+not inside each vector operation. Random numbers come from a
 counter-based generator (Threefry-2x32, 20 rounds, keyed once per trajectory
 from `key`): the uniforms of leaf `n` and of doubling `j` are hashes of their
 counters, a few fused integer operations in the loop body. Drawing them with
@@ -44,6 +49,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.flatten_util import ravel_pytree
 
 from probax.mcmc.leapfrog import FlatValueAndGradient, PhasePoint, leapfrog
 from probax.mcmc.metric import Metric, kinetic_energy, velocity
@@ -69,28 +75,49 @@ class TrajectoryInfo(NamedTuple):
     has_divergence: jax.Array
 
 
-# The loop keeps few, stacked arrays: on CPU each separate small array operation in the loop body
-# costs about as much as the arithmetic of a cheap target's gradient.
-# A phase point, shape (4, d): position, momentum, gradient of the target, velocity M^{-1} p.
-_POSITION, _MOMENTUM, _GRADIENT, _VELOCITY = range(4)
-# A candidate state: vectors (2, d) (position, gradient) and scalars (2,) (log prob, energy).
-# The checkpoint table, shape (rows, slots, d): per slot, the first leaf of an open subtree (its velocity
-# and the subtree's momentum sum before it) and, with the checks across halves, the leaf before it (its
-# velocity, and its momentum minus that sum).
-_FIRST_VELOCITY, _SUM_BEFORE, _PREVIOUS_VELOCITY, _PREVIOUS_MOMENTUM_LESS_SUM = range(4)
+class _End(NamedTuple):
+    """A phase point at an end of the trajectory, with its velocity `M^{-1} p`."""
+
+    position: jax.Array
+    momentum: jax.Array
+    target_log_prob: jax.Array
+    grads_target_log_prob: jax.Array
+    velocity: jax.Array
+
+
+class _Checkpoints(NamedTuple):
+    """What the U-turn checks need of the first leaf of every open subtree, one slot per subtree.
+
+    Check 0 spans the subtree from the slot's leaf; check 1 (with the extra checks only) starts one leaf
+    earlier. A check's momentum sum is the subtree's running momentum sum plus the check's `offsets`
+    (minus the sum before the slot's leaf; for check 1, plus the earlier leaf's momentum), and its first
+    state's velocity is in `velocities`. Storing `velocity_dot_offset` turns the checks at every leaf into
+    two matrix-vector products (a reduction per slot costs several times more on CPU).
+
+    Attributes:
+      velocities: `(checks, slots, d)`.
+      offsets: `(checks, slots, d)`.
+      velocity_dot_offset: `(checks, slots)`, the dot products of the two.
+
+    """
+
+    velocities: jax.Array
+    offsets: jax.Array
+    velocity_dot_offset: jax.Array
 
 
 class _LoopState(NamedTuple):
-    ends: jax.Array  # (2, 4, d): the left and right ends of the trajectory
-    ends_log_prob: jax.Array  # (2,)
+    """What the loop carries besides the checkpoint table (which is carried on its own)."""
+
+    left: _End
+    right: _End
     momentum_sum: jax.Array
     log_weight: jax.Array
-    proposal: tuple[jax.Array, jax.Array]
+    proposal: Proposal
     is_accepted: jax.Array
     subtree_momentum_sum: jax.Array
     subtree_log_weight: jax.Array
-    subtree_proposal: tuple[jax.Array, jax.Array]
-    checkpoints: jax.Array
+    subtree_proposal: Proposal
     leaf: jax.Array
     depth: jax.Array
     num_leaves: jax.Array
@@ -136,14 +163,20 @@ def _log_uniforms(key: jax.Array, counters: jax.Array, dtype: jnp.dtype) -> jax.
 
 
 def _select(condition: jax.Array, if_true: Any, if_false: Any) -> Any:
-    return jax.tree.map(lambda a, b: jnp.where(condition, a, b), if_true, if_false)
+    """`jnp.where` over two structures of floating arrays, as one select of their flattened leaves.
+
+    One fused loop per structure rather than one per array: on CPU each costs a fixed overhead.
+    """
+    flat_true, unravel = ravel_pytree(if_true)
+    return unravel(jnp.where(condition, flat_true, ravel_pytree(if_false)[0]))
 
 
 def _pack(state: _LoopState) -> tuple[jax.Array, jax.Array]:
     """The loop state as one float and one int32 vector (`done` last).
 
     Every array carried by a while loop is copied and written by an operation of its own at each
-    iteration; two arrays keep that to two operations.
+    iteration; two arrays keep that to two operations. The parts are plain per-chain arrays (no
+    stacking in the loop body), so that under `vmap` packing them is a concatenation with no transpose.
     """
     leaves = jax.tree.leaves(state)
     floats = [leaf for leaf in leaves if jnp.issubdtype(leaf.dtype, jnp.floating)]
@@ -168,28 +201,51 @@ def _unpack(packed: tuple[jax.Array, jax.Array], like: _LoopState) -> _LoopState
     return jax.tree.unflatten(treedef, unpacked)
 
 
+def _computed_once(flags: jax.Array) -> jax.Array:
+    """`flags`, computed once rather than inside every vector operation that selects by them.
+
+    XLA duplicates cheap scalar expressions into each fused loop that reads them, evaluating them for
+    every element (`optimization_barrier` does not prevent it on CPU), but never duplicates an
+    exponential: routing the flags through one materializes them.
+    """
+    return jnp.exp(jnp.where(flags, 0.0, -jnp.inf)) > 0.5
+
+
 def _turned(velocity_a: jax.Array, velocity_b: jax.Array, momentum_sum: jax.Array) -> jax.Array:
     """The generalized U-turn criterion; batched over leading dimensions of its arguments."""
     a_turned = jnp.sum(velocity_a * momentum_sum, axis=-1) <= 0
     return a_turned | (jnp.sum(velocity_b * momentum_sum, axis=-1) <= 0)
 
 
+def _empty_checkpoints(
+    extra_uturn_checks: bool, slots: int, dimension: int, dtype: jnp.dtype
+) -> _Checkpoints:
+    """Checkpoints with nothing stored yet (zeros)."""
+    checks = 2 if extra_uturn_checks else 1
+    table = jnp.zeros((checks, slots, dimension), dtype)
+    return _Checkpoints(table, table, jnp.zeros((checks, slots), dtype))
+
+
 def _store_checkpoint(
-    table: jax.Array, leaf: jax.Array, new: jax.Array, previous: jax.Array, sum_before: jax.Array
-) -> jax.Array:
-    """Write leaf `leaf` (the phase point `new`, after `previous`) into its slot if it is even."""
-    # A one-hot select rather than a scatter: under vmap the slot differs per chain.
-    write = (jnp.arange(table.shape[1]) == jax.lax.population_count(leaf)) & (leaf % 2 == 0)
-    rows = [new[_VELOCITY], sum_before]
-    if table.shape[0] > 2:
-        rows += [previous[_VELOCITY], previous[_MOMENTUM] - sum_before]
-    # Materialized once: otherwise XLA recomputes the rows for every slot inside the select.
-    rows = jax.lax.optimization_barrier(jnp.stack(rows))
-    return jnp.where(write[None, :, None], rows[:, None, :], table)
+    checkpoints: _Checkpoints, leaf: jax.Array, new: _End, previous: _End, sum_before: jax.Array
+) -> _Checkpoints:
+    """Write leaf `leaf` (the phase point `new`, after `previous`) into its slot if it is even.
+
+    Scatters (under `vmap` the slot differs per chain) that drop the write at an odd leaf: they touch
+    one slot, where a one-hot select would rewrite the whole `slots x d` table at every leaf.
+    """
+    slot = jnp.where(leaf % 2 == 0, jax.lax.population_count(leaf), checkpoints.velocities.shape[1])
+    velocities, offsets = [new.velocity], [-sum_before]
+    if checkpoints.velocities.shape[0] > 1:
+        velocities.append(previous.velocity)
+        offsets.append(previous.momentum - sum_before)
+    velocities, offsets = jnp.stack(velocities), jnp.stack(offsets)
+    rows = _Checkpoints(velocities, offsets, jnp.sum(velocities * offsets, axis=-1))
+    return jax.tree.map(lambda table, row: table.at[:, slot].set(row, mode="drop"), checkpoints, rows)
 
 
 def _slot_checks(
-    table: jax.Array, leaf_velocity: jax.Array, momentum_sum: jax.Array
+    checkpoints: _Checkpoints, leaf_velocity: jax.Array, momentum_sum: jax.Array
 ) -> tuple[jax.Array, jax.Array | None]:
     """U-turn checks of the subtrees whose first leaves sit in the slots, ending at `leaf`.
 
@@ -198,14 +254,16 @@ def _slot_checks(
     did, which is Stan's check of "one leaf plus the right half" for the subtree whose right half
     starts at slot `j` (`None` without the extra checks).
     """
-    leaf_velocity = jnp.broadcast_to(leaf_velocity, table.shape[1:])
-    momentum_sum = momentum_sum[None, :]
-    whole = _turned(table[_FIRST_VELOCITY], leaf_velocity, momentum_sum - table[_SUM_BEFORE])
-    if table.shape[0] == 2:
-        return whole, None
-    across_sum = momentum_sum + table[_PREVIOUS_MOMENTUM_LESS_SUM]
-    across = _turned(table[_PREVIOUS_VELOCITY], leaf_velocity, across_sum)
-    return whole, across
+    checks, slots, dimension = checkpoints.velocities.shape
+    # v_first . (S + offset) and v_leaf . (S + offset), for every check and slot.
+    first_turned = checkpoints.velocities.reshape(-1, dimension) @ momentum_sum <= -jnp.ravel(
+        checkpoints.velocity_dot_offset
+    )
+    last_turned = checkpoints.offsets.reshape(-1, dimension) @ leaf_velocity <= -jnp.dot(
+        leaf_velocity, momentum_sum
+    )
+    turned = (first_turned | last_turned).reshape(checks, slots)
+    return turned[0], (turned[1] if checks > 1 else None)
 
 
 def _subtree_turned(whole: jax.Array, across: jax.Array | None, leaf: jax.Array) -> jax.Array:
@@ -279,18 +337,15 @@ def build_trajectory(
 
     initial_velocity = velocity(metric, initial.momentum)
     initial_energy = kinetic_energy(initial.momentum, initial_velocity) - initial.target_log_prob
-    initial_end = jnp.stack(
-        [initial.position, initial.momentum, initial.grads_target_log_prob, initial_velocity]
-    )
-    initial_proposal = (
-        jnp.stack([initial.position, initial.grads_target_log_prob]),
-        jnp.stack([initial.target_log_prob, initial_energy]),
+    initial_end = _End(*initial, initial_velocity)
+    initial_proposal = Proposal(
+        initial.position, initial.target_log_prob, initial.grads_target_log_prob, initial_energy
     )
     zeros = jnp.zeros_like(initial.position)
     scalar_zero = jnp.zeros((), initial_energy.dtype)
     state = _LoopState(
-        ends=jnp.stack([initial_end, initial_end]),
-        ends_log_prob=jnp.stack([initial.target_log_prob, initial.target_log_prob]),
+        left=initial_end,
+        right=initial_end,
         momentum_sum=initial.momentum,
         log_weight=scalar_zero,
         proposal=initial_proposal,
@@ -298,7 +353,6 @@ def build_trajectory(
         subtree_momentum_sum=zeros,
         subtree_log_weight=scalar_zero,
         subtree_proposal=initial_proposal,
-        checkpoints=jnp.zeros((4 if extra_uturn_checks else 2, max_tree_depth, *zeros.shape), dtype),
         leaf=jnp.zeros((), jnp.int32),
         depth=jnp.zeros((), jnp.int32),
         num_leaves=jnp.zeros((), jnp.int32),
@@ -308,24 +362,21 @@ def build_trajectory(
         done=jnp.zeros((), bool),
     )
 
-    def add_leaf(state: _LoopState) -> _LoopState:
+    checkpoints = _empty_checkpoints(extra_uturn_checks, max_tree_depth, zeros.shape[0], dtype)
+
+    def add_leaf(state: _LoopState, checkpoints: _Checkpoints) -> tuple[_LoopState, _Checkpoints]:
         counters = jnp.stack([2 * state.depth, 2 * state.depth + 1, 2 * max_tree_depth + state.num_leaves])
         direction_draw, log_merge_uniform, log_leaf_uniform = _log_uniforms(
             cipher_key, counters.astype(jnp.uint32), dtype
         )
         forward = direction_draw < -np.log(2.0)
-        start = jnp.where(forward, state.ends[1], state.ends[0])
-        start_log_prob = jnp.where(forward, state.ends_log_prob[1], state.ends_log_prob[0])
-        far_end_velocity = jnp.where(forward, state.ends[0, _VELOCITY], state.ends[1, _VELOCITY])
+        start = _select(forward, state.right, state.left)
+        far_end_velocity = jnp.where(forward, state.left.velocity, state.right.velocity)
         signed_step = jnp.where(forward, step_size, -step_size)
-        start_point = PhasePoint(start[_POSITION], start[_MOMENTUM], start_log_prob, start[_GRADIENT])
-        point = leapfrog(value_and_grad, metric, signed_step, start_point, unrolled_leapfrog_steps)
-        new_velocity = velocity(metric, point.momentum)
-        # Materialized once: otherwise XLA recomputes the leapfrog step inside every fusion reading it.
-        new = jax.lax.optimization_barrier(
-            jnp.stack([point.position, point.momentum, point.grads_target_log_prob, new_velocity])
-        )
-        energy = kinetic_energy(point.momentum, new_velocity) - point.target_log_prob
+        point = leapfrog(value_and_grad, metric, signed_step, PhasePoint(*start[:4]), unrolled_leapfrog_steps)
+        new = _End(*point, velocity(metric, point.momentum))
+        new_velocity = new.velocity
+        energy = kinetic_energy(new.momentum, new_velocity) - new.target_log_prob
         energy_error = energy - initial_energy
         log_weight = jnp.where(jnp.isnan(energy_error), -jnp.inf, -energy_error)
         diverged = ~(energy_error <= max_energy_diff)
@@ -333,22 +384,15 @@ def build_trajectory(
         # Uniform progressive sampling within the subtree.
         first_leaf = state.leaf == 0
         sum_before = jnp.where(first_leaf, zeros, state.subtree_momentum_sum)
-        subtree_momentum_sum = sum_before + point.momentum
+        subtree_momentum_sum = sum_before + new.momentum
         subtree_log_weight = jnp.logaddexp(
             jnp.where(first_leaf, -jnp.inf, state.subtree_log_weight), log_weight
         )
         take_leaf = log_leaf_uniform < log_weight - subtree_log_weight
-        leaf_proposal = (
-            jnp.stack([point.position, point.grads_target_log_prob]),
-            jnp.stack([point.target_log_prob, energy]),
-        )
-        subtree_proposal = _select(take_leaf, leaf_proposal, state.subtree_proposal)
 
-        checkpoints = _store_checkpoint(state.checkpoints, state.leaf, new, start, sum_before)
+        checkpoints = _store_checkpoint(checkpoints, state.leaf, new, start, sum_before)
         whole, across = _slot_checks(checkpoints, new_velocity, subtree_momentum_sum)
         subtree_turned = _subtree_turned(whole, across, state.leaf)
-        is_new_end = jnp.stack([~forward, forward])
-        ends = jnp.where(is_new_end[:, None, None], new[None], state.ends)
 
         # Merge a complete, valid subtree: biased progressive sampling, then the trajectory's U-turn.
         subtree_complete = state.leaf + 1 == jnp.left_shift(1, state.depth)
@@ -366,9 +410,14 @@ def build_trajectory(
             turned_to_leaf = turned_to_leaf | across[0]
         depth = jnp.where(valid, state.depth + 1, state.depth)
         merged_log_weight = jnp.logaddexp(state.log_weight, subtree_log_weight)
-        return _LoopState(
-            ends=ends,
-            ends_log_prob=jnp.where(is_new_end, point.target_log_prob, state.ends_log_prob),
+        take_leaf, take_subtree, valid, forward = _computed_once(
+            jnp.stack([take_leaf, take_subtree, valid, forward])
+        )
+        leaf_proposal = Proposal(new.position, new.target_log_prob, new.grads_target_log_prob, energy)
+        subtree_proposal = _select(take_leaf, leaf_proposal, state.subtree_proposal)
+        next_state = _LoopState(
+            left=_select(forward, state.left, new),
+            right=_select(forward, new, state.right),
             momentum_sum=jnp.where(valid, merged_sum, state.momentum_sum),
             log_weight=jnp.where(valid, merged_log_weight, state.log_weight),
             proposal=_select(take_subtree, subtree_proposal, state.proposal),
@@ -376,7 +425,6 @@ def build_trajectory(
             subtree_momentum_sum=subtree_momentum_sum,
             subtree_log_weight=subtree_log_weight,
             subtree_proposal=subtree_proposal,
-            checkpoints=checkpoints,
             leaf=jnp.where(subtree_done, 0, state.leaf + 1),
             depth=depth,
             num_leaves=state.num_leaves + 1,
@@ -385,17 +433,19 @@ def build_trajectory(
             trajectory_turned=turned_before,
             done=subtree_done & (~valid | turned_before | turned_to_leaf | (depth >= max_tree_depth)),
         )
+        return next_state, checkpoints
 
-    packed = jax.lax.while_loop(
-        lambda packed: packed[1][-1] == 0,
-        lambda packed: _pack(add_leaf(_unpack(packed, state))),
-        _pack(state),
-    )
+    def body(carry: tuple[Any, _Checkpoints]) -> tuple[Any, _Checkpoints]:
+        packed, checkpoints = carry
+        next_state, checkpoints = add_leaf(_unpack(packed, state), checkpoints)
+        return _pack(next_state), checkpoints
+
+    # The checkpoints are carried apart from the packed state: their scatters then write in place.
+    packed, _ = jax.lax.while_loop(lambda carry: carry[0][1][-1] == 0, body, (_pack(state), checkpoints))
     final = _unpack(packed, state)
-    vectors, scalars = final.proposal
     mean_accept_prob = final.accept_prob_sum / final.num_leaves.astype(final.accept_prob_sum.dtype)
     return TrajectoryInfo(
-        proposal=Proposal(vectors[0], scalars[0], vectors[1], scalars[1]),
+        proposal=final.proposal,
         is_accepted=final.is_accepted,
         log_accept_ratio=jnp.log(mean_accept_prob),
         num_leaves=final.num_leaves,
