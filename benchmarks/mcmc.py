@@ -11,7 +11,8 @@ Every library samples the same four unconstrained log densities (written once in
 
 Each runs 4 chains, 1000 warmup + 1000 draws, from the same initial points (uniform(-2, 2)):
 
-* probax: `probax.mcmc.sample` (NUTS, Stan's windowed adaptation, diagonal metric);
+* probax: `probax.mcmc.sample` (NUTS, Stan's windowed adaptation, diagonal metric, one step size
+  adapted on the chains' mean acceptance statistic);
 * BlackJAX: `window_adaptation(nuts)` vmapped over chains, then a jitted `lax.scan` of the
   vmapped NUTS step;
 * NumPyro: its `NUTS(potential_fn=...)` kernel (with its own warmup adapter) vmapped over chains in
@@ -22,18 +23,19 @@ Each runs 4 chains, 1000 warmup + 1000 draws, from the same initial points (unif
 
 Figures per library and model: the minimum over parameters of the bulk ESS (probax's
 rank-normalized ESS, the same function for every library's draws), divided by the wall time
-of a run including compilation (the first run) and excluding it (a second run with the same
-shapes and another seed, which reuses every library's compiled programs); the probax row
-also gives its ESS/s over the best peer's. The overhead ratio is measured for probax and
-BlackJAX on a sampling phase run the same way for both (NUTS transitions of 4 vmapped chains
-in one jitted `lax.scan`, at the step sizes and diagonal metrics probax's warmup chose): its
-wall time divided by the gradient work it contains, i.e. (sum over transitions of the largest
-number of leapfrog steps among the vectorized chains, which they all wait for) x (time of one
-jitted gradient of the 4-chain batch).
+of a run including compilation (the first run) and excluding it (the median over `--seeds`
+later runs with the same shapes and other seeds, which reuse every library's compiled
+programs); the probax row also gives its ESS/s over the best peer's. The overhead ratio is
+measured for probax and BlackJAX on a sampling phase run the same way for both (NUTS
+transitions of 4 vmapped chains in one jitted `lax.scan`, at the step sizes and diagonal
+metrics probax's warmup chose): its wall time divided by the gradient work it contains, i.e.
+(sum over transitions of the largest number of leapfrog steps among the vectorized chains,
+which they all wait for) x (time of one jitted gradient of the 4-chain batch).
 
 Run:
   python benchmarks/mcmc.py            # full run -> results/mcmc.json
   python benchmarks/mcmc.py --quick    # smoke run -> results/mcmc_quick.json
+  python benchmarks/mcmc.py --num-warmup 300 --num-samples 300  # -> results/mcmc_300_300.json
 """
 
 from __future__ import annotations
@@ -386,19 +388,29 @@ def adapted_settings(model: Model, warmup: int) -> tuple[np.ndarray, np.ndarray]
     return np.asarray(result.stats["step_size"])[:, 0], np.asarray(metric.inverse_mass_matrix)
 
 
-def measure(model: Model, library: str, warmup: int, draws: int, grad_seconds: float) -> dict[str, Any]:
+def measure(
+    model: Model, library: str, warmup: int, draws: int, grad_seconds: float, seeds: int
+) -> dict[str, Any]:
+    """The first run (compilation included), then `seeds` runs with other seeds (medians reported).
+
+    One run's ESS is noisy (on the changepoint target one library's min ESS ranged 123-297 over four
+    seeds), so the figures without compilation are medians over the later runs.
+    """
     init = jax.random.uniform(jax.random.key(7), (NUM_CHAINS, model.dim), jnp.float32, -2.0, 2.0)
     runner = RUNNERS[library]
     first = runner(model, init, jax.random.key(11), warmup, draws)
-    second = runner(model, init, jax.random.key(12), warmup, draws)
-    ess = min_bulk_ess(second.draws)
+    later = [runner(model, init, jax.random.key(12 + i), warmup, draws) for i in range(seeds)]
+    ess = [min_bulk_ess(run.draws) for run in later]
     return {
-        "min_ess_bulk": ess,
+        "min_ess_bulk": float(np.median(ess)),
+        "min_ess_bulk_per_seed": ess,
         "seconds_with_compile": first.seconds,
-        "seconds_without_compile": second.seconds,
+        "seconds_without_compile": float(np.median([run.seconds for run in later])),
         "ess_per_second_with_compile": min_bulk_ess(first.draws) / first.seconds,
-        "ess_per_second_without_compile": ess / second.seconds,
-        "mean_leapfrog_steps": float(np.mean(second.num_steps)),
+        "ess_per_second_without_compile": float(
+            np.median([e / run.seconds for e, run in zip(ess, later, strict=True)])
+        ),
+        "mean_leapfrog_steps": float(np.median([np.mean(run.num_steps) for run in later])),
     }
 
 
@@ -410,10 +422,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="short chains, two models (smoke run)")
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), help="models to run")
     parser.add_argument("--libraries", nargs="+", choices=LIBRARIES, default=None)
+    parser.add_argument("--num-warmup", type=int, default=None, help="warmup steps (default 1000, quick 100)")
+    parser.add_argument("--num-samples", type=int, default=None, help="draws per chain (default as warmup)")
+    parser.add_argument("--seeds", type=int, default=None, help="runs after the first (default 3, quick 1)")
     args = parser.parse_args(argv)
-    args.warmup = args.draws = 100 if args.quick else 1000
+    default_length = 100 if args.quick else 1000
+    args.warmup = default_length if args.num_warmup is None else args.num_warmup
+    args.draws = default_length if args.num_samples is None else args.num_samples
+    args.seeds = args.seeds or (1 if args.quick else 3)
     args.models = args.models or (["eight_schools", "changepoint"] if args.quick else list(MODELS))
     args.output = f"{NAME}_quick" if args.quick else NAME
+    if args.num_warmup is not None or args.num_samples is not None:
+        # Other lengths never overwrite the full run's results.
+        args.output = f"{NAME}_{args.warmup}_{args.draws}"
     return args
 
 
@@ -435,7 +456,9 @@ def main(argv=None) -> None:
         entry: dict[str, Any] = {"gradient_seconds": grad_seconds, "libraries": {}}
         libraries = libraries_for(model_name, args.libraries)
         for library in libraries:
-            entry["libraries"][library] = measure(model, library, args.warmup, args.draws, grad_seconds)
+            entry["libraries"][library] = measure(
+                model, library, args.warmup, args.draws, grad_seconds, args.seeds
+            )
         step_size, inverse_mass = adapted_settings(model, args.warmup)
         for library in ("probax", "blackjax"):
             if library in libraries:

@@ -63,8 +63,8 @@ def test_stats_describe_the_draws(conjugate_run):
     np.testing.assert_allclose(
         stats["lp"], jax.vmap(jax.vmap(CONJUGATE_NORMAL.log_prob))(conjugate_run[0].draws), rtol=1e-12
     )
-    # Sampling uses the adapted step size, fixed per chain.
-    np.testing.assert_array_equal(stats["step_size"], stats["step_size"][:, :1] * np.ones((1, 300)))
+    # Sampling uses the adapted step size, fixed, and by default one for all chains.
+    np.testing.assert_array_equal(stats["step_size"], stats["step_size"][:1, :1] * np.ones((8, 300)))
     # tree_depth counts the doublings kept; the leapfrogs include a rejected last doubling.
     assert np.all(stats["n_steps"] >= 1) and np.all(stats["n_steps"] <= 2 ** (stats["tree_depth"] + 1) - 1)
     assert 0.6 < stats["accept_prob"].mean() < 0.98
@@ -152,7 +152,7 @@ def test_dense_mass_on_a_correlated_gaussian():
 
 def test_hmc_kernel_with_step_size_adaptation_only():
     result = sample(CONJUGATE_NORMAL.log_prob, init=0.0, kernel="hmc", num_leapfrog_steps=3, seed=4,
-                    adapt_mass_matrix=False, **SMALL)
+                    adapt_mass_matrix=False, shared_step_size=False, **SMALL)
     assert "tree_depth" not in result.stats and "energy" not in result.stats
     np.testing.assert_array_equal(result.stats["n_steps"], 3)
     assert np.all(np.isfinite(result.draws))
@@ -160,6 +160,9 @@ def test_hmc_kernel_with_step_size_adaptation_only():
     metric = get_field(result.checkpoint.kernel_results, "metric")
     np.testing.assert_array_equal(metric.inverse_mass_matrix, np.ones_like(metric.inverse_mass_matrix))
     assert not np.allclose(result.stats["step_size"], 1.0)
+    # Each chain adapted its own step size.
+    first, second = result.stats["step_size"][:, 0]
+    assert first != second
 
 
 def test_chains_are_laid_out_over_the_devices(conjugate_run):
@@ -175,6 +178,7 @@ def test_chains_are_laid_out_over_the_devices(conjugate_run):
         target_accept_prob=0.8,
         dense_mass=False,
         adapt_mass_matrix=True,
+        shared_step_size=True,
         num_chunks=10,
         **{k: v for k, v in CONJUGATE_RUN.items() if k != "progress_bar"},
     )
@@ -222,6 +226,7 @@ def test_init_errors_name_the_problem():
         ({"seed": None}, "seed"),
         ({"bijector": 3}, "bijector"),
         ({"adapt_mass_matrix": None}, "adapt_mass_matrix"),
+        ({"shared_step_size": 1}, "shared_step_size"),
     ],
 )
 def test_bad_settings_raise(overrides, message):

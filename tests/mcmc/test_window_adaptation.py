@@ -55,7 +55,7 @@ def run_adaptation(kernel, init, num_steps, num_chains=4, seed=0):
     axes = type(kernel.bootstrap_results(init))(0, None, 0, 0)
     states = jnp.broadcast_to(init, (num_chains, *init.shape))
     results = jax.vmap(kernel.bootstrap_results, out_axes=axes)(states)
-    step = jax.vmap(kernel.one_step, in_axes=(0, axes, 0), out_axes=(0, axes))
+    step = jax.vmap(kernel.one_step, in_axes=(0, axes, 0), out_axes=(0, axes), axis_name="chain")
 
     def body(carry, key):
         carry = step(*carry, jax.random.split(key, num_chains))
@@ -130,6 +130,7 @@ def test_works_around_metropolis_hastings_results():
         ({"target_accept_prob": 1.2}, "target_accept_prob"),
         ({"dense_mass": 1}, "dense_mass"),
         ({"adapt_mass_matrix": "no"}, "adapt_mass_matrix"),
+        ({"chain_axis_name": 3}, "chain_axis_name"),
     ],
 )
 def test_bad_settings_raise(overrides, message):
@@ -142,3 +143,42 @@ def test_per_part_step_size_is_rejected():
     kernel = WindowAdaptation(NoUTurnSampler(lambda a, b: -(a**2) - b**2, step_size=[0.1, 0.2]), 10)
     with pytest.raises(ValueError, match="scalar"):
         kernel.bootstrap_results([jnp.zeros(()), jnp.zeros(())])
+
+
+def test_shared_step_size_follows_the_chains_mean_accept_statistic():
+    hmc = HamiltonianMonteCarlo(scaled_gaussian, step_size=1.0, num_leapfrog_steps=2)
+    kernel = WindowAdaptation(hmc, num_adaptation_steps=60, adapt_mass_matrix=False, chain_axis_name="chain")
+    (_, results), (step_sizes, accept_probs) = run_adaptation(kernel, jnp.zeros(3), 60)
+    # One step size for all chains at every step ...
+    np.testing.assert_array_equal(step_sizes, step_sizes[:, :1] * np.ones((1, 4)))
+    # ... driven by the chains' mean acceptance statistic (no window restarts dual averaging here).
+    expected_error_sum = np.sum(0.8 - np.asarray(accept_probs).mean(axis=1))
+    np.testing.assert_allclose(results.step_size_state.error_sum, expected_error_sum, rtol=1e-10)
+    # Without the axis name each chain adapts on its own.
+    alone = WindowAdaptation(hmc, num_adaptation_steps=60, adapt_mass_matrix=False)
+    _, (alone_step_sizes, _) = run_adaptation(alone, jnp.zeros(3), 60)
+    assert len(np.unique(np.asarray(alone_step_sizes[-1]))) == 4
+
+
+def one_leapfrog_accept_prob(step_size, x, p):
+    """min(1, exp(-energy error)) of one leapfrog step on a standard normal, from (x, p)."""
+    half = p - 0.5 * step_size * x
+    new_x = x + step_size * half
+    new_p = half - 0.5 * step_size * new_x
+    return np.minimum(1.0, np.exp(-0.5 * (new_x**2 + new_p**2 - x**2 - p**2)))
+
+
+def test_shared_step_size_lands_where_the_mean_acceptance_is_the_target():
+    # One leapfrog step on N(0, 1): the stationary mean acceptance at step size e is
+    # E[min(1, exp(-dH))] over x, p ~ N(0, 1); the adapted (averaged) step size should make it 0.8.
+    x, p = np.random.default_rng(0).normal(size=(2, 400_000))
+    low, high = 0.5, 3.0
+    for _ in range(40):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if one_leapfrog_accept_prob(middle, x, p).mean() > 0.8 else (low, middle)
+    optimum = 0.5 * (low + high)
+    hmc = HamiltonianMonteCarlo(lambda z: -0.5 * jnp.sum(z**2), step_size=0.1, num_leapfrog_steps=1)
+    kernel = WindowAdaptation(hmc, num_adaptation_steps=500, adapt_mass_matrix=False, chain_axis_name="chain")
+    _, (step_sizes, _) = run_adaptation(kernel, jnp.zeros(1), 500, num_chains=32)
+    final = float(step_sizes[-1, 0])
+    assert abs(final / optimum - 1.0) < 0.05, (final, optimum)

@@ -13,6 +13,13 @@ The mass matrix is estimated in the space the inner kernel moves in: under a
 `TransformedTransitionKernel`, the unconstrained state of its results
 (`transformed_state`). Draws are flattened with `jax.flatten_util.ravel_pytree`.
 
+With `chain_axis_name`, chains run as a named `vmap` (or sharded) axis share
+one step size: dual averaging is fed the mean of their acceptance statistics.
+That is less noisy than one chain's, so the averaged step size lands nearer to
+where the mean acceptance over the posterior is the target (per chain, the noise
+biases it low: accept statistics of about 0.87 for a 0.8 target), and vmapped
+chains no longer wait for the one that drew the smallest step size.
+
 The windows' ends are static, and the step counter is a scalar in the results.
 Under a `vmap` over chains that leaves the counter unbatched (`sample` maps it
 with `in_axes=None`), the metric is rebuilt only at a window's end (`lax.cond`);
@@ -219,6 +226,9 @@ class WindowAdaptation(TransitionKernel):
       initial_buffer: steps before the first slow window (Stan's `init_buffer`).
       base_window: the first slow window's length (Stan's `window`).
       terminal_buffer: steps after the last slow window (Stan's `term_buffer`).
+      chain_axis_name: the name of a `vmap` axis over chains (`jax.vmap(..., axis_name=...)`): dual
+        averaging then follows the chains' mean acceptance statistic, one step size for all of them.
+        None adapts each chain's step size on its own (Stan's rule); the metric is always per chain.
 
     Example:
       >>> from probax.mcmc.nuts import NoUTurnSampler
@@ -243,6 +253,7 @@ class WindowAdaptation(TransitionKernel):
     initial_buffer: int = static_field(default=75)
     base_window: int = static_field(default=25)
     terminal_buffer: int = static_field(default=50)
+    chain_axis_name: str | None = static_field(default=None)
 
     def __post_init__(self) -> None:
         if not isinstance(self.inner_kernel, TransitionKernel):
@@ -260,6 +271,10 @@ class WindowAdaptation(TransitionKernel):
         for name in ("dense_mass", "adapt_mass_matrix"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"WindowAdaptation: {name} must be a bool, got {getattr(self, name)!r}.")
+        if self.chain_axis_name is not None and not isinstance(self.chain_axis_name, str):
+            raise TypeError(
+                f"WindowAdaptation: chain_axis_name must be a str or None, got {self.chain_axis_name!r}."
+            )
 
     @property
     def schedule(self) -> WindowSchedule:
@@ -299,6 +314,10 @@ class WindowAdaptation(TransitionKernel):
         old_step_size = get_field(inner, "step_size")
         log_accept_ratio = get_field(inner, "log_accept_ratio")
         accept_prob = jnp.exp(jnp.minimum(log_accept_ratio, 0.0))
+        if self.chain_axis_name is not None:
+            # A NaN (undefined proposal) counts as a rejection before it could spoil the other chains' mean.
+            accept_prob = jnp.where(jnp.isnan(accept_prob), 0.0, accept_prob)
+            accept_prob = jax.lax.pmean(accept_prob, self.chain_axis_name)
         dual = dual_averaging_update(previous.step_size_state, accept_prob, self.target_accept_prob)
         schedule = self.schedule
         adapts_metric = self.adapt_mass_matrix and has_field(inner, "metric") and bool(schedule.window_ends)
