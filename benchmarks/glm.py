@@ -260,17 +260,13 @@ def bench_problem(problem: Problem, args, missing: dict[str, str]) -> dict[str, 
     limit = SLOW_FACTOR * first_seconds.get("probax", np.inf)
     close = {name: call for name, call in calls.items() if first_seconds[name] <= limit}
     slow = {name: call for name, call in calls.items() if name not in close}
-    seconds, rounds = timing.time_interleaved(
-        close, args.repeats, args.min_round_seconds, budget=args.budget, warmed=True
+    timings = timing.time_rounds(
+        close, args.repeats, args.min_round_seconds, budget=args.budget, warmed=True, keep=["probax"]
     )
-    slow_seconds, slow_rounds = timing.time_interleaved(
+    timings |= timing.time_rounds(
         slow, min(args.repeats, 3), args.min_round_seconds, budget=args.budget, warmed=True
     )
-    seconds |= slow_seconds
-    peers = {k: v for k, v in seconds.items() if k != "probax"}
-    fastest = min(peers, key=peers.get) if peers else None
-    probax_seconds = seconds.get("probax")
-    ratio = peers[fastest] / probax_seconds if fastest and probax_seconds else None
+    seconds = {name: timed.best for name, timed in timings.items()}
     nonzeros = {name: int(np.sum(np.abs(answer) > 1e-10)) for name, answer in answers.items()}
     return {
         "problem": problem.name,
@@ -278,13 +274,11 @@ def bench_problem(problem: Problem, args, missing: dict[str, str]) -> dict[str, 
         "l2_regularizer": problem.l2 or None,
         "seconds_per_call": seconds,
         "first_call_seconds": first_call_seconds,
-        "fastest_peer": fastest,
-        "ratio_fastest_peer_over_probax": ratio,
+        **timing.peer_comparison(timings),
+        "timings": {name: timed.summary() for name, timed in timings.items()},
         "max_coefficient_difference_over_max_coefficient": differences,
         "all_agree": all(d <= AGREEMENT for d in differences.values()),
         "nonzero_coefficients": nonzeros,
-        "rounds": rounds,
-        "rounds_of_slow_candidates": slow_rounds,
         "slow_candidates": sorted(slow),
         "notes": notes,
     }
@@ -319,7 +313,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small problems, few repeats (smoke run)")
     parser.add_argument("--n", type=int, help="rows")
     parser.add_argument("--p", type=int, help="columns")
-    parser.add_argument("--repeats", type=int, help="interleaved timing rounds (median reported)")
+    parser.add_argument("--repeats", type=int, help="interleaved timing rounds")
     parser.add_argument("--output", help="results file stem under benchmarks/results/")
     parser.add_argument(
         "--peers",
@@ -334,7 +328,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.n = args.n or (10_000 if args.quick else 100_000)
     args.p = args.p or (20 if args.quick else 100)
-    args.repeats = args.repeats or (3 if args.quick else 7)
+    args.repeats = args.repeats or (3 if args.quick else 15)
     args.min_round_seconds = 0.01 if args.quick else 0.2
     args.output = args.output or (f"{NAME}_quick" if args.quick else NAME)
     return args
@@ -375,7 +369,10 @@ def main(argv=None) -> int:
     path = timing.write_results(args.output, payload)
     print()
     print(table(rows))
-    print(f"\nseconds per fit (median of interleaved rounds); {args.n:,} x {args.p}; results in {path}")
+    print(
+        f"\nseconds per fit: fastest round; peer/probax: median of the ratios round by round (candidates "
+        f"timed back to back); {args.n:,} x {args.p}; results in {path}"
+    )
     return 0 if all(row["all_agree"] for row in rows) else 1
 
 
