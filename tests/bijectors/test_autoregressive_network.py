@@ -42,16 +42,21 @@ def test_output_d_depends_only_on_earlier_inputs(order, hidden_degrees):
     assert np.array_equal(depends, allowed)
 
 
-def test_conditional_input_reaches_every_output():
-    made = tfb.AutoregressiveNetwork(
-        params=1,
+def conditional_made(params: int, activation: str, seed: int) -> tfb.AutoregressiveNetwork:
+    """A MADE over 3-vectors with a 2-vector conditional input and one hidden layer of 8."""
+    return tfb.AutoregressiveNetwork(
+        params=params,
         event_shape=3,
         conditional=True,
         conditional_event_shape=2,
         hidden_units=[8],
-        activation="tanh",
-        rngs=nnx.Rngs(0),
+        activation=activation,
+        rngs=nnx.Rngs(seed),
     )
+
+
+def test_conditional_input_reaches_every_output():
+    made = conditional_made(params=1, activation="tanh", seed=0)
     c = jnp.array([0.3, -0.7])
     jacobian = jax.jacobian(lambda c: made(X[:3], conditional_input=c))(c)
     assert np.all(np.abs(np.asarray(jacobian)).sum(axis=(1, 2)) > 0)
@@ -60,15 +65,7 @@ def test_conditional_input_reaches_every_output():
 
 def test_rowwise_declaration_holds():
     # MaskedAutoregressiveFlow relies on it: row i of the output sees only row i of both inputs.
-    made = tfb.AutoregressiveNetwork(
-        params=2,
-        event_shape=3,
-        conditional=True,
-        conditional_event_shape=2,
-        hidden_units=[8],
-        activation="relu",
-        rngs=nnx.Rngs(2),
-    )
+    made = conditional_made(params=2, activation="relu", seed=2)
     assert made.rowwise is True
     y = jnp.asarray(np.random.default_rng(1).normal(size=(4, 3)))
     c = jnp.asarray(np.random.default_rng(2).normal(size=(4, 2)))

@@ -88,7 +88,7 @@ class MultivariateStudentTTriL(LinearScaleDistribution):
         scale = self._scale()
         size = self.event_shape[0]
         df = self.df
-        squared_norm = jnp.sum(jnp.square(scale.solvevec(self._centered(x))), axis=-1)
+        squared_norm = scale.squared_mahalanobis(self._centered(x))
         return (gammaln(0.5 * (df + size)) - gammaln(0.5 * df) - 0.5 * size * (jnp.log(df) + _LOG_PI)
                 - scale.log_abs_determinant() - 0.5 * (df + size) * jnp.log1p(squared_norm / df))
 
