@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 
@@ -20,3 +21,13 @@ def common_float_dtype(*values, dtype_hint=None):
     if not jnp.issubdtype(dtype, jnp.floating):
         dtype = jnp.promote_types(dtype, jnp.result_type(float))
     return jnp.dtype(dtype)
+
+
+def at_own_precision(values):
+    """`values` rounded to their own precision: an exact no-op XLA cannot simplify through.
+
+    Rewrites that hold only in exact arithmetic (`(1 - x) - 1 + x -> 0`) stop at it, and XLA:CPU
+    does not fuse it into a YNNPACK reduction, so it also splits elementwise work from a sum.
+    """
+    info = jnp.finfo(values.dtype)
+    return jax.lax.reduce_precision(values, exponent_bits=info.nexp, mantissa_bits=info.nmant)

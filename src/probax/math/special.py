@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal.dtypes import at_own_precision
 from probax.math.root_search import find_root_chandrupatla
 
 
@@ -41,8 +42,7 @@ def log1m(x):
 
     """
     x = jnp.asarray(x)
-    info = jnp.finfo(x.dtype)
-    u = jax.lax.reduce_precision(1 - x, exponent_bits=info.nexp, mantissa_bits=info.nmant)
+    u = at_own_precision(1 - x)
     # log(1 - x) = log(u) - e/u + O(e^2) for the error e = (u - 1) + x. Using e for e/u errs by
     # |e| |1 - u| / u, under an ulp of the result while u <= 2 (for u < 1/2, e is exactly 0);
     # beyond 2, e/u is itself below an ulp of log(u) and is dropped. A select, not a divide.
