@@ -5,7 +5,7 @@ import pytest
 import scipy.special as sc
 import scipy.stats
 
-from probax.math.random import random_gamma
+from probax.math.random import random_gamma, random_poisson
 
 
 @pytest.mark.parametrize("concentration", [0.05, 0.3, 1.0, 2.5, 40.0, 1e4])
@@ -52,3 +52,56 @@ def test_same_key_same_draws_and_vmap_over_keys():
     np.testing.assert_array_equal(random_gamma(key, 2.0, (5,)), random_gamma(key, 2.0, (5,)))
     batched = jax.vmap(lambda k: random_gamma(k, 2.0, (4,)))(jax.random.split(key, 3))
     assert batched.shape == (3, 4) and np.all(batched > 0)
+
+
+def poisson_chi_square_pvalue(draws, rate):
+    """Chi-square goodness of fit over the counts with at least 5 expected draws (the rest pooled)."""
+    counts = np.bincount(draws.astype(int))
+    k = np.arange(max(len(counts), int(rate + 10 * np.sqrt(rate) + 10)))
+    observed = np.pad(counts, (0, len(k) - len(counts)))
+    expected = scipy.stats.poisson.pmf(k, rate) * len(draws)
+    kept = expected >= 5
+    observed = np.append(observed[kept], observed[~kept].sum())
+    expected = np.append(expected[kept], len(draws) - expected[kept].sum())
+    return scipy.stats.chisquare(observed, expected).pvalue
+
+
+# 9.5 sends about 1 draw in 1000 past the 20 fused search steps, into the pool that finishes them.
+@pytest.mark.parametrize("rate", [0.02, 0.7, 4.0, 9.5, 10.0, 55.0])
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_poisson_draws_follow_the_poisson_distribution(rate, dtype):
+    draws = random_poisson(jax.random.key(5), rate, (100_000,), dtype)
+    assert draws.dtype == dtype
+    draws = np.asarray(draws)
+    np.testing.assert_array_equal(draws, np.round(draws))
+    assert poisson_chi_square_pvalue(draws, rate) > 1e-3
+
+
+def test_poisson_long_searches_are_finished():
+    # Every draw at rate 9.9 past 20 is one the pool finished; their share matches the tail.
+    draws = np.asarray(random_poisson(jax.random.key(6), 9.9, (200_000,), jnp.float32))
+    tail = np.mean(draws > 20)
+    expected = scipy.stats.poisson.sf(20, 9.9)
+    assert abs(tail - expected) < 4 * np.sqrt(expected / len(draws))
+    assert draws.max() > 21
+
+
+def test_poisson_mixed_rates_zero_nan_and_small_shapes():
+    rates = jnp.array([0.0, 3.0, 25.0, jnp.nan])
+    draws = np.asarray(random_poisson(jax.random.key(7), rates, (20_000, 4)))
+    assert np.all(draws[:, 0] == 0) and np.all(np.isnan(draws[:, 3]))
+    for column, rate in ((1, 3.0), (2, 25.0)):
+        assert poisson_chi_square_pvalue(draws[:, column], rate) > 1e-3
+    # A shape smaller than the pool, and a rate array whose pool is a fraction of its size.
+    assert random_poisson(jax.random.key(8), 9.0, (3,)).shape == (3,)
+    late = np.asarray(random_poisson(jax.random.key(9), jnp.full((2000,), 9.99), (2000,)))
+    assert poisson_chi_square_pvalue(late, 9.99) > 1e-3
+
+
+def test_poisson_same_key_same_draws_under_jit_and_vmap():
+    key = jax.random.key(10)
+    eager = random_poisson(key, 2.0, (6,))
+    np.testing.assert_array_equal(eager, jax.jit(lambda k: random_poisson(k, 2.0, (6,)))(key))
+    rates = jnp.array([1.0, 2.0, 30.0])
+    batched = jax.vmap(lambda k, r: random_poisson(k, r, (6,)))(jax.random.split(key, 3), rates)
+    assert batched.shape == (3, 6) and np.all(batched >= 0)

@@ -67,19 +67,26 @@ def test_state_matches_target_gradient_and_float32():
 
 
 def test_one_gradient_evaluation_per_step():
-    calls = []
+    target_traces, gradient_calls = [], []
 
     def counting(x):
-        calls.append(None)
+        target_traces.append(None)
         return gaussian(x)
 
     _, _, value_and_grad = flat_target(counting, jnp.zeros(3))
+    assert len(target_traces) == 1  # traced once, to a jaxpr
+
+    def counted(flat):
+        gradient_calls.append(None)
+        return value_and_grad(flat)
+
     _, start = start_point()
-    leapfrog(value_and_grad, METRICS[0], jnp.array(0.1), start, num_steps=1)
-    assert len(calls) == 1
-    calls.clear()
-    jax.jit(lambda p: leapfrog(value_and_grad, METRICS[0], jnp.array(0.1), p, num_steps=50))(start)
-    assert len(calls) == 1  # traced once inside the loop
+    leapfrog(counted, METRICS[0], jnp.array(0.1), start, num_steps=1)
+    assert len(gradient_calls) == 1
+    gradient_calls.clear()
+    jax.jit(lambda p: leapfrog(counted, METRICS[0], jnp.array(0.1), p, num_steps=50))(start)
+    assert len(gradient_calls) == 1  # traced once inside the loop
+    assert len(target_traces) == 1  # the jaxpr is reused, never the Python function
 
 
 def test_flat_target_structures():

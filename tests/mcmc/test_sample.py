@@ -83,6 +83,31 @@ def test_same_seed_same_draws_and_target_traced_a_bounded_number_of_times(conjug
     assert not np.array_equal(first.draws, other.draws)
 
 
+def test_compile_thread_keeps_a_thread_scoped_float32_setting():
+    """The sampling program compiled beside warmup is the one the caller's settings trace (no extra)."""
+    compiles = []
+
+    def count(name, seconds, fun_name="", **kwargs):
+        if name == "/jax/core/compile/backend_compile_duration" and "_run_chunk" in fun_name:
+            compiles.append(seconds)
+
+    def programs_compiled(num_chains):
+        before = len(compiles)
+        result = sample(lambda x: -0.5 * x**2, init=0.0, seed=0, num_chains=num_chains,
+                        num_warmup=20, num_samples=20, progress_bar=False)
+        return result, len(compiles) - before
+
+    jax.monitoring.register_event_duration_secs_listener(count)
+    try:
+        _, in_global_settings = programs_compiled(3)
+        with jax.enable_x64(False):
+            result, in_scoped_settings = programs_compiled(5)
+    finally:
+        jax.monitoring.unregister_event_duration_listener(count)
+    assert result.draws.dtype == np.float32
+    assert in_scoped_settings == in_global_settings
+
+
 def test_eight_schools_noncentered():
     result = sample(
         eight_schools_log_prob,

@@ -70,7 +70,10 @@ class Gamma(Distribution):
         c = self.concentration
         # Parameter-only terms grouped: one addition per value, not two.
         log_normalizer = special.gammaln(c) - c * self._log_rate()
-        return special.xlogy(c - 1, x) - self._rate() * x - log_normalizer
+        # (c - 1) log x with 0 log 0 = 0 where c = 1. Unlike `xlogy` this needs no NaN test per value:
+        # the rate term carries a NaN value through.
+        power = jnp.where(c == 1, 0.0, (c - 1) * jnp.log(x))
+        return power - self._rate() * x - log_normalizer
 
     def _scaled(self, x):
         return self._rate() * jnp.maximum(x, 0.0)

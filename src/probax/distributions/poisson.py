@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
@@ -10,6 +9,8 @@ from probax.distributions import constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
 from probax.distributions.parameterization import exactly_one
+from probax.math.log_factorial import log_factorial
+from probax.math.random import random_poisson
 
 
 class Poisson(Distribution):
@@ -63,7 +64,7 @@ class Poisson(Distribution):
         return self.log_rate if self.log_rate is not None else jnp.log(self.rate)
 
     def _sample(self, shape, key):
-        return jax.random.poisson(key, self.rate_parameter(), shape).astype(self.dtype)
+        return random_poisson(key, self.rate_parameter(), shape, self.dtype)
 
     def _log_prob(self, x):
         # Negative values are masked by the base; keep their gradients finite.
@@ -72,7 +73,7 @@ class Poisson(Distribution):
             log_unnormalized = special.xlogy(k, self.rate) - self.rate
         else:
             log_unnormalized = k * self.log_rate - jnp.exp(self.log_rate)
-        return log_unnormalized - special.gammaln(k + 1)
+        return log_unnormalized - log_factorial(k)
 
     def _cdf(self, x):
         # P[X <= k] = Q(k + 1, rate), the regularized upper incomplete gamma function.

@@ -18,7 +18,7 @@ from jax.flatten_util import ravel_pytree
 
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
-from probax.mcmc.leapfrog import PhasePoint, flat_step_size, flat_target, leapfrog
+from probax.mcmc.leapfrog import PhasePoint, flat_step_size, flat_target, flatten_state, leapfrog
 from probax.mcmc.metric import Metric, identity_metric, kinetic_energy, make_metric, sample_momentum, velocity
 from probax.mcmc.metropolis_hastings import MetropolisHastings, MetropolisHastingsKernelResults
 from probax.mcmc.target import target_and_gradient
@@ -122,7 +122,7 @@ class UncalibratedHamiltonianMonteCarlo(TransitionKernel):
 
     def bootstrap_results(self, init_state: Any) -> UncalibratedHamiltonianMonteCarloKernelResults:
         """Results at `init_state`: the target and its gradient there, zero momenta."""
-        flat_state, _, _ = flat_target(self.target_log_prob_fn, init_state)
+        flat_state, _ = flatten_state(init_state)
         target_log_prob, grads = target_and_gradient(self.target_log_prob_fn, init_state)
         zeros = jax.tree.map(jnp.zeros_like, init_state)
         step_size = jax.tree.map(lambda s: jnp.asarray(s, flat_state.dtype), self.step_size)

@@ -2,7 +2,8 @@
 
 Hamiltonian samplers work on the chain state flattened into one vector (the
 metric is a matrix over it); the user's target sees the state in its own
-structure. `flat_target` bridges the two, and `leapfrog` moves a `PhasePoint`
+structure. `flat_target` bridges the two (tracing the target once, see
+`probax.mcmc.chain_gradient`), and `leapfrog` moves a `PhasePoint`
 by whole steps, one gradient evaluation per step: the gradient at the end of
 a step is kept for the next, never recomputed.
 """
@@ -16,10 +17,9 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
+from probax.mcmc.chain_gradient import FlatValueAndGradient, chain_value_and_grad
 from probax.mcmc.metric import Metric, velocity
 from probax.mcmc.target import call_target
-
-FlatValueAndGradient = Callable[[jax.Array], tuple[jax.Array, jax.Array]]
 
 
 class PhasePoint(NamedTuple):
@@ -29,6 +29,22 @@ class PhasePoint(NamedTuple):
     momentum: jax.Array
     target_log_prob: jax.Array
     grads_target_log_prob: jax.Array
+
+
+def flatten_state(state: Any) -> tuple[jax.Array, Callable[[jax.Array], Any]]:
+    """The chain state as one floating-point vector, and the map back to its structure.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> flat, unravel = flatten_state({"a": 1.0, "b": jnp.ones(2)})
+      >>> flat.tolist(), unravel(flat)["b"].shape
+      ([1.0, 1.0, 1.0], (2,))
+
+    """
+    flat_state, unravel = ravel_pytree(state)
+    if not jnp.issubdtype(flat_state.dtype, jnp.floating):
+        raise TypeError(f"The chain state must hold floating-point arrays; got dtype {flat_state.dtype}.")
+    return flat_state, unravel
 
 
 def flat_target(
@@ -52,14 +68,12 @@ def flat_target(
       (-3.0, [-2.0, -1.0, -1.0])
 
     """
-    flat_state, unravel = ravel_pytree(state)
-    if not jnp.issubdtype(flat_state.dtype, jnp.floating):
-        raise TypeError(f"The chain state must hold floating-point arrays; got dtype {flat_state.dtype}.")
-
-    def value_and_grad(flat: jax.Array) -> tuple[jax.Array, jax.Array]:
-        return jax.value_and_grad(lambda x: call_target(target_log_prob_fn, unravel(x)))(flat)
-
-    return flat_state, unravel, value_and_grad
+    flat_state, unravel = flatten_state(state)
+    return (
+        flat_state,
+        unravel,
+        chain_value_and_grad(lambda flat: call_target(target_log_prob_fn, unravel(flat)), flat_state),
+    )
 
 
 def flat_step_size(step_size: Any, state: Any, dtype: jnp.dtype) -> jax.Array:

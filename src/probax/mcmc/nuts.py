@@ -18,7 +18,7 @@ from jax.flatten_util import ravel_pytree
 from probax._internal.prng import as_key
 from probax.mcmc.hmc import check_hamiltonian_settings, initial_metric
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
-from probax.mcmc.leapfrog import PhasePoint, flat_step_size, flat_target
+from probax.mcmc.leapfrog import PhasePoint, flat_step_size, flat_target, flatten_state
 from probax.mcmc.metric import Metric, sample_momentum
 from probax.mcmc.nuts_tree import build_trajectory
 from probax.mcmc.target import target_and_gradient
@@ -104,7 +104,7 @@ class NoUTurnSampler(TransitionKernel):
 
     def bootstrap_results(self, init_state: Any) -> NUTSKernelResults:
         """Results at `init_state`: the target and its gradient there, nothing taken yet."""
-        flat_state, _, _ = flat_target(self.target_log_prob_fn, init_state)
+        flat_state, _ = flatten_state(init_state)
         target_log_prob, grads = target_and_gradient(self.target_log_prob_fn, init_state)
         false = jnp.zeros((), bool)
         return NUTSKernelResults(

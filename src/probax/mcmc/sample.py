@@ -27,6 +27,7 @@ How a run goes:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable
@@ -195,6 +196,31 @@ def _run_chunk(kernel, states, results, chain_keys, first_step, *, length):
 
     (states, results), (draws, stats) = jax.lax.scan(body, (states, results), jnp.arange(length))
     return states, results, draws, stats
+
+
+# Settings a caller can scope to its own thread (`with jax.enable_x64(False):`) that change a traced
+# program. A worker thread sees only the global values, so it re-enters the caller's.
+_THREAD_SCOPED_SETTINGS = (
+    jax.enable_x64,
+    jax.numpy_rank_promotion,
+    jax.numpy_dtype_promotion,
+    jax.default_matmul_precision,
+    jax.default_prng_impl,
+    jax.threefry_partitionable,
+)
+
+
+def _in_callers_settings(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, to run in another thread with this thread's values of the settings that shape programs."""
+    values = [(setting, setting.value) for setting in _THREAD_SCOPED_SETTINGS]
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with contextlib.ExitStack() as stack:
+            for setting, value in values:
+                stack.enter_context(setting(value))
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def _compile_chunk(kernel, states, results, chain_keys, *, first_step: int, length: int) -> None:
@@ -454,7 +480,7 @@ def sample(
         # (the compiled program lands in `_run_chunk`'s cache), which on 2 cores nearly halves the
         # compile time of a run.
         sampling_compiled = pool.submit(
-            _compile_chunk,
+            _in_callers_settings(_compile_chunk),
             sampling_kernel,
             states,
             results.inner_results,

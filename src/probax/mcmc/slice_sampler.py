@@ -28,7 +28,7 @@ import jax.numpy as jnp
 
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
-from probax.mcmc.leapfrog import flat_step_size, flat_target
+from probax.mcmc.leapfrog import flat_step_size, flatten_state
 from probax.mcmc.target import call_target
 
 # A draw never leaves the slice only when the target is undefined at the current state; stop shrinking then.
@@ -231,7 +231,7 @@ class SliceSampler(TransitionKernel):
     ) -> tuple[Any, SliceSamplerKernelResults]:
         """Slice-sample along a fresh random direction."""
         direction_key, slice_key = jax.random.split(as_key(seed, "SliceSampler.one_step"))
-        position, unravel, _ = flat_target(self.target_log_prob_fn, current_state)
+        position, unravel = flatten_state(current_state)
         direction = jax.random.normal(direction_key, position.shape, position.dtype)
         direction = direction / jnp.linalg.norm(direction)
         step_size = flat_step_size(self.step_size, current_state, position.dtype)
