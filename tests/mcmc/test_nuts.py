@@ -9,9 +9,11 @@ import scipy.stats
 from probax.mcmc.kernel_results import get_field
 from probax.mcmc.nuts import NoUTurnSampler, NUTSKernelResults
 from probax.mcmc.nuts_tree import (
+    _checkpoint_rows,
     _empty_checkpoints,
     _End,
     _log_uniforms,
+    _row_dots,
     _slot_checks,
     _store_checkpoint,
     _subtree_turned,
@@ -134,9 +136,11 @@ def test_iterative_uturn_checks_match_brute_force(extra_checks):
         momentum_sum = np.zeros(dimension)
         for leaf in range(num_leaves):
             new = _End(zeros, jnp.asarray(momenta[leaf]), jnp.zeros(()), zeros, jnp.asarray(velocities[leaf]))
-            table = store(table, jnp.int32(leaf), new, previous, jnp.asarray(momentum_sum))
+            rows = _checkpoint_rows(new, previous, jnp.asarray(momentum_sum), 2 if extra_checks else 1)
+            table = store(table, jnp.int32(leaf), *rows, _row_dots(*rows))
             momentum_sum = momentum_sum + momenta[leaf]
-            got = bool(checks(table, jnp.int32(leaf), new.velocity, jnp.asarray(momentum_sum)))
+            leaf_dot_sum = jnp.asarray(velocities[leaf] @ momentum_sum)
+            got = bool(checks(table, jnp.int32(leaf), new.velocity, jnp.asarray(momentum_sum), leaf_dot_sum))
             expected = _stan_checks_at(momenta, velocities, leaf, extra_checks)
             assert got == expected, leaf
             failures += expected

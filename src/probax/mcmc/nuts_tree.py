@@ -211,10 +211,14 @@ def _computed_once(flags: jax.Array) -> jax.Array:
     return jnp.exp(jnp.where(flags, 0.0, -jnp.inf)) > 0.5
 
 
-def _turned(velocity_a: jax.Array, velocity_b: jax.Array, momentum_sum: jax.Array) -> jax.Array:
-    """The generalized U-turn criterion; batched over leading dimensions of its arguments."""
-    a_turned = jnp.sum(velocity_a * momentum_sum, axis=-1) <= 0
-    return a_turned | (jnp.sum(velocity_b * momentum_sum, axis=-1) <= 0)
+def _row_dots(left: list[jax.Array], right: list[jax.Array]) -> jax.Array:
+    """The dot products `left[i] . right[i]`, as one stacked reduction.
+
+    A leaf needs several dot products over the state (kinetic energy, U-turn checks, checkpoint
+    rows); XLA:CPU runs each reduction as two kernels, so one reduction of the stack runs two
+    kernels instead of a dozen.
+    """
+    return jnp.sum(jnp.stack(left) * jnp.stack(right), axis=-1)
 
 
 def _empty_checkpoints(
@@ -226,28 +230,38 @@ def _empty_checkpoints(
     return _Checkpoints(table, table, jnp.zeros((checks, slots), dtype))
 
 
+def _checkpoint_rows(new: _End, previous: _End, sum_before: jax.Array, checks: int) -> tuple[list, list]:
+    """Slot rows for leaf `new` (after `previous`): velocities and momentum offsets, one per check."""
+    velocities, offsets = [new.velocity], [-sum_before]
+    if checks > 1:
+        velocities.append(previous.velocity)
+        offsets.append(previous.momentum - sum_before)
+    return velocities, offsets
+
+
 def _store_checkpoint(
-    checkpoints: _Checkpoints, leaf: jax.Array, new: _End, previous: _End, sum_before: jax.Array
+    checkpoints: _Checkpoints,
+    leaf: jax.Array,
+    velocities: list,
+    offsets: list,
+    velocity_dot_offset: jax.Array,
 ) -> _Checkpoints:
-    """Write leaf `leaf` (the phase point `new`, after `previous`) into its slot if it is even.
+    """Write leaf `leaf`'s rows (`_checkpoint_rows`, with their dot products) into its slot if it is even.
 
     Scatters (under `vmap` the slot differs per chain) that drop the write at an odd leaf: they touch
     one slot, where a one-hot select would rewrite the whole `slots x d` table at every leaf.
     """
     slot = jnp.where(leaf % 2 == 0, jax.lax.population_count(leaf), checkpoints.velocities.shape[1])
-    velocities, offsets = [new.velocity], [-sum_before]
-    if checkpoints.velocities.shape[0] > 1:
-        velocities.append(previous.velocity)
-        offsets.append(previous.momentum - sum_before)
-    velocities, offsets = jnp.stack(velocities), jnp.stack(offsets)
-    rows = _Checkpoints(velocities, offsets, jnp.sum(velocities * offsets, axis=-1))
+    rows = _Checkpoints(jnp.stack(velocities), jnp.stack(offsets), velocity_dot_offset)
     return jax.tree.map(lambda table, row: table.at[:, slot].set(row, mode="drop"), checkpoints, rows)
 
 
 def _slot_checks(
-    checkpoints: _Checkpoints, leaf_velocity: jax.Array, momentum_sum: jax.Array
+    checkpoints: _Checkpoints, leaf_velocity: jax.Array, momentum_sum: jax.Array, leaf_dot_sum: jax.Array
 ) -> tuple[jax.Array, jax.Array | None]:
     """U-turn checks of the subtrees whose first leaves sit in the slots, ending at `leaf`.
+
+    `leaf_dot_sum` is `leaf_velocity . momentum_sum`.
 
     Returns `(whole, across)`, each `(slots,)`: whether the subtree from slot `j`'s leaf to `leaf`
     turned; and (with the extra checks) whether the part from the leaf before slot `j`'s one to `leaf`
@@ -259,9 +273,7 @@ def _slot_checks(
     first_turned = checkpoints.velocities.reshape(-1, dimension) @ momentum_sum <= -jnp.ravel(
         checkpoints.velocity_dot_offset
     )
-    last_turned = checkpoints.offsets.reshape(-1, dimension) @ leaf_velocity <= -jnp.dot(
-        leaf_velocity, momentum_sum
-    )
+    last_turned = checkpoints.offsets.reshape(-1, dimension) @ leaf_velocity <= -leaf_dot_sum
     turned = (first_turned | last_turned).reshape(checks, slots)
     return turned[0], (turned[1] if checks > 1 else None)
 
@@ -376,22 +388,32 @@ def build_trajectory(
         point = leapfrog(value_and_grad, metric, signed_step, PhasePoint(*start[:4]), unrolled_leapfrog_steps)
         new = _End(*point, velocity(metric, point.momentum))
         new_velocity = new.velocity
-        energy = kinetic_energy(new.momentum, new_velocity) - new.target_log_prob
+        first_leaf = state.leaf == 0
+        sum_before = jnp.where(first_leaf, zeros, state.subtree_momentum_sum)
+        subtree_momentum_sum = sum_before + new.momentum
+        merged_sum = state.momentum_sum + subtree_momentum_sum
+        checks = checkpoints.velocities.shape[0]
+        row_velocities, row_offsets = _checkpoint_rows(new, start, sum_before, checks)
+        # Every dot product over the state this leaf needs, in one reduction: twice the kinetic energy,
+        # the leaf's velocity against the subtree's momentum sum, both trajectory ends' velocities
+        # against the merged sum (the U-turn criterion), and the checkpoint rows'.
+        dots = _row_dots(
+            [new.momentum, new_velocity, far_end_velocity, new_velocity, *row_velocities],
+            [new_velocity, subtree_momentum_sum, merged_sum, merged_sum, *row_offsets],
+        )
+        energy = 0.5 * dots[0] - new.target_log_prob
         energy_error = energy - initial_energy
         log_weight = jnp.where(jnp.isnan(energy_error), -jnp.inf, -energy_error)
         diverged = ~(energy_error <= max_energy_diff)
 
         # Uniform progressive sampling within the subtree.
-        first_leaf = state.leaf == 0
-        sum_before = jnp.where(first_leaf, zeros, state.subtree_momentum_sum)
-        subtree_momentum_sum = sum_before + new.momentum
         subtree_log_weight = jnp.logaddexp(
             jnp.where(first_leaf, -jnp.inf, state.subtree_log_weight), log_weight
         )
         take_leaf = log_leaf_uniform < log_weight - subtree_log_weight
 
-        checkpoints = _store_checkpoint(checkpoints, state.leaf, new, start, sum_before)
-        whole, across = _slot_checks(checkpoints, new_velocity, subtree_momentum_sum)
+        checkpoints = _store_checkpoint(checkpoints, state.leaf, row_velocities, row_offsets, dots[4:])
+        whole, across = _slot_checks(checkpoints, new_velocity, subtree_momentum_sum, dots[1])
         subtree_turned = _subtree_turned(whole, across, state.leaf)
 
         # Merge a complete, valid subtree: biased progressive sampling, then the trajectory's U-turn.
@@ -399,11 +421,10 @@ def build_trajectory(
         subtree_done = subtree_complete | subtree_turned | diverged
         valid = subtree_complete & ~subtree_turned & ~diverged
         take_subtree = valid & (log_merge_uniform < subtree_log_weight - state.log_weight)
-        merged_sum = state.momentum_sum + subtree_momentum_sum
         # The trajectory's far end to this leaf: at the subtree's last leaf the merged trajectory; with the
         # extra checks, at its first leaf the old trajectory plus one leaf, and at its last leaf that
         # trajectory's end plus the subtree (slot 0 holds the subtree's first leaf).
-        turned_to_leaf = _turned(far_end_velocity, new_velocity, merged_sum)
+        turned_to_leaf = (dots[2] <= 0) | (dots[3] <= 0)
         turned_before = state.trajectory_turned
         if extra_uturn_checks:
             turned_before = jnp.where(first_leaf, turned_to_leaf, turned_before)
