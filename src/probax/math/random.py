@@ -140,32 +140,24 @@ def _search_pending(u, state):
     return (u > cdf) & (term > jnp.finfo(cdf.dtype).eps * cdf)
 
 
-def _search_step(u, rate, state):
-    """One step up of the search where it is pending: k + 1, its pmf term, and the CDF there."""
+def _search_step(pending, rate, state, next_k):
+    """One step up of the search where `pending`: k becomes `next_k`, the CDF gains pmf(next_k).
+
+    The pmf term is updated everywhere: it only matters where the search goes on, and leaving it
+    unmasked keeps the first steps (constant `next_k`) one cheap fused pass.
+    """
     k, term, cdf = state
-    pending = _search_pending(u, state)
-    next_k = k + 1
-    next_term = term * rate / next_k
-    return (
-        jnp.where(pending, next_k, k),
-        jnp.where(pending, next_term, term),
-        jnp.where(pending, cdf + next_term, cdf),
-    )
+    term = term * rate / next_k
+    return jnp.where(pending, next_k, k), term, jnp.where(pending, cdf + term, cdf)
 
 
 def _poisson_by_inversion(key, rate):
     """Smallest k with u <= F(k; rate) for one uniform u per element, searched upward from 0."""
     u = jax.random.uniform(key, rate.shape, rate.dtype)
-    k = jnp.zeros_like(rate)
-    term = cdf = jnp.exp(-rate)
+    first_term = jnp.exp(-rate)
+    state = (jnp.zeros_like(rate), first_term, first_term)
     for step in range(1, _UNROLLED_SEARCH_STEPS + 1):
-        # Constant step numbers and an unmasked pmf term keep these steps one cheap fused pass; the
-        # term only matters where the search goes on, and that is where k and the CDF move.
-        below = u > cdf
-        term = term * rate / step
-        k = jnp.where(below, step, k)
-        cdf = jnp.where(below, cdf + term, cdf)
-    state = (k, term, cdf)
+        state = _search_step(u > state[2], rate, state, step)
     # The few longer searches finish on a compact pool of the pending elements, as in the gamma sampler.
     size = rate.shape[0]
     pool = max(size // 64, min(size, 64))
@@ -177,7 +169,7 @@ def _poisson_by_inversion(key, rate):
         pool_state = tuple(a.at[index].get(mode="fill", fill_value=1) for a in state)
         pool_state = jax.lax.while_loop(
             lambda s: jnp.any(_search_pending(pool_u, s)),
-            functools.partial(_search_step, pool_u, pool_rate),
+            lambda s: _search_step(_search_pending(pool_u, s), pool_rate, s, s[0] + 1),
             pool_state,
         )
         return tuple(a.at[index].set(b, mode="drop") for a, b in zip(state, pool_state, strict=True))
@@ -216,5 +208,6 @@ def random_poisson(key, rate, shape, dtype=None):
         large = jax.random.poisson(rejection_key, jnp.where(small, _INVERSION_MAX_RATE, rate), shape)
         return jnp.where(small, counts, large.astype(dtype))
 
-    counts = jax.lax.cond(jnp.any(~small & (rate == rate)), with_large_rates, lambda c: c, counts)
-    return jnp.where(jnp.isnan(rate), jnp.nan, counts)
+    undefined = jnp.isnan(rate)
+    counts = jax.lax.cond(jnp.any(~small & ~undefined), with_large_rates, lambda c: c, counts)
+    return jnp.where(undefined, jnp.nan, counts)

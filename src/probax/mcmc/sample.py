@@ -477,8 +477,8 @@ def sample(
     bar = ProgressBar(settings["num_warmup"] + settings["num_samples"], enabled=progress_bar)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # XLA compiles a program on one core: the sampling program compiles beside the warmup's
-        # (the compiled program lands in `_run_chunk`'s cache), which on 2 cores nearly halves the
-        # compile time of a run.
+        # (the compiled program lands in `_run_chunk`'s cache). On a quiet 2-core machine this nearly
+        # halved a run's compile time; on a loaded VM the two compiles contend and it can cost more.
         sampling_compiled = pool.submit(
             _in_callers_settings(_compile_chunk),
             sampling_kernel,
