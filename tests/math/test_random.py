@@ -87,9 +87,9 @@ def test_poisson_long_searches_are_finished():
 
 
 def test_poisson_mixed_rates_zero_nan_and_small_shapes():
-    rates = jnp.array([0.0, 3.0, 25.0, jnp.nan])
-    draws = np.asarray(random_poisson(jax.random.key(7), rates, (20_000, 4)))
-    assert np.all(draws[:, 0] == 0) and np.all(np.isnan(draws[:, 3]))
+    rates = jnp.array([0.0, 3.0, 25.0, jnp.nan, -1.0])
+    draws = np.asarray(random_poisson(jax.random.key(7), rates, (20_000, 5)))
+    assert np.all(draws[:, 0] == 0) and np.all(np.isnan(draws[:, 3:]))
     for column, rate in ((1, 3.0), (2, 25.0)):
         assert poisson_chi_square_pvalue(draws[:, column], rate) > 1e-3
     # A shape smaller than the pool, and a rate array whose pool is a fraction of its size.
@@ -105,3 +105,9 @@ def test_poisson_same_key_same_draws_under_jit_and_vmap():
     rates = jnp.array([1.0, 2.0, 30.0])
     batched = jax.vmap(lambda k, r: random_poisson(k, r, (6,)))(jax.random.split(key, 3), rates)
     assert batched.shape == (3, 6) and np.all(batched >= 0)
+
+
+@pytest.mark.parametrize("sampler", [random_gamma, random_poisson])
+def test_a_non_floating_dtype_is_refused_by_name(sampler):
+    with pytest.raises(ValueError, match=f"{sampler.__name__}: dtype must be a floating dtype"):
+        sampler(jax.random.key(11), 2.0, (3,), jnp.int32)

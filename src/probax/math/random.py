@@ -84,6 +84,14 @@ def _marsaglia_tsang(key, concentration, log_space: bool):
     return log_draw if log_space else jnp.exp(log_draw)
 
 
+def _floating_dtype(dtype, parameter, caller: str):
+    """`dtype`, or the parameter's floating dtype when None; a clear error for a non-floating one."""
+    dtype = jnp.dtype(dtype or jnp.result_type(parameter, float))
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise ValueError(f"{caller}: dtype must be a floating dtype (draws are floats); got {dtype}.")
+    return dtype
+
+
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
 def _gamma_draws(key, concentration, log_space):
     return _marsaglia_tsang(key, concentration, log_space)
@@ -123,7 +131,7 @@ def random_gamma(key, concentration, shape, dtype=None, log_space: bool = False)
       (1000,)
 
     """
-    dtype = dtype or jnp.result_type(concentration, float)
+    dtype = _floating_dtype(dtype, concentration, "random_gamma")
     concentration = jnp.broadcast_to(jnp.asarray(concentration, dtype), tuple(shape))
     return _gamma_draws(key, concentration, log_space)
 
@@ -189,7 +197,10 @@ def random_poisson(key, rate, shape, dtype=None):
       dtype: floating dtype of the draws (default: that of `rate`).
 
     Returns:
-      Array of `shape` with Poisson(rate) counts (NaN where the rate is NaN).
+      Array of `shape` with Poisson(rate) counts (NaN where the rate is NaN or negative).
+
+    Raises:
+      ValueError: `dtype` is not a floating dtype.
 
     Example:
       >>> import jax
@@ -198,7 +209,7 @@ def random_poisson(key, rate, shape, dtype=None):
       3.0
 
     """
-    dtype = dtype or jnp.result_type(rate, float)
+    dtype = _floating_dtype(dtype, rate, "random_poisson")
     rate = jnp.broadcast_to(jnp.asarray(rate, dtype), tuple(shape))
     small = rate < _INVERSION_MAX_RATE
     inversion_key, rejection_key = jax.random.split(key)
@@ -208,6 +219,6 @@ def random_poisson(key, rate, shape, dtype=None):
         large = jax.random.poisson(rejection_key, jnp.where(small, _INVERSION_MAX_RATE, rate), shape)
         return jnp.where(small, counts, large.astype(dtype))
 
-    undefined = jnp.isnan(rate)
+    undefined = jnp.isnan(rate) | (rate < 0)
     counts = jax.lax.cond(jnp.any(~small & ~undefined), with_large_rates, lambda c: c, counts)
     return jnp.where(undefined, jnp.nan, counts)
