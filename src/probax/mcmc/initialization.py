@@ -38,7 +38,19 @@ def is_valid_start(kernel: TransitionKernel, state: Any) -> jax.Array:
       (True, False)
 
     """
-    results = kernel.bootstrap_results(state)
+    return results_are_finite(kernel.bootstrap_results(state))
+
+
+def results_are_finite(results: Any) -> jax.Array:
+    """Whether kernel results (of one chain) hold a finite target log probability and gradient.
+
+    Example:
+      >>> from probax.mcmc.hmc import HamiltonianMonteCarlo
+      >>> kernel = HamiltonianMonteCarlo(lambda x: jnp.log(x), step_size=0.1, num_leapfrog_steps=1)
+      >>> bool(results_are_finite(kernel.bootstrap_results(-1.0)))
+      False
+
+    """
     return _all_finite((get_field(results, "target_log_prob"), get_field(results, "grads_target_log_prob")))
 
 

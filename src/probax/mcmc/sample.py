@@ -6,18 +6,18 @@ How a run goes:
   onto its support) or a pinned joint distribution (its `unnormalized_log_prob`
   and event-space bijector; each chain starts uniformly on (-2, 2) in the
   unconstrained space, retried up to 100 times, as Stan does).
-- The warmup runs the kernel (NUTS or HMC, inside a `TransformedTransitionKernel`
-  when there is a bijector) under `WindowAdaptation`; sampling then runs the bare
-  kernel from the adapted results (they carry the step size and metric), so the
-  sampling program holds no adaptation. Chains are a `vmap` of the kernel (axis
-  name `'chain'`); with `shared_step_size` the warmup's dual averaging takes the
-  chains' mean acceptance statistic, their only exchange.
-- Each phase runs as chunks of one length, each chunk one compiled `lax.scan`
-  (one program per phase, compiled once and reused by every chunk: the chunk's
-  first step is a traced argument; a shorter last chunk is one more program).
-  The sampling program is compiled in a worker thread beside the warmup's.
-  Between chunks the host moves the progress bar and copies the draws out, while
-  the next chunk already runs (JAX dispatches asynchronously).
+- Both phases run the kernel (NUTS or HMC, inside a `TransformedTransitionKernel`
+  when there is a bijector) under `WindowAdaptation`, which adapts for the first
+  `num_warmup` steps and from then on skips its update (one `lax.cond` per step):
+  the step size and metric stay as the warmup left them. Chains are a `vmap` of
+  the kernel (axis name `'chain'`); with `shared_step_size` the warmup's dual
+  averaging takes the chains' mean acceptance statistic, their only exchange.
+- Both phases run as chunks of one length, each chunk one call of the same
+  compiled `lax.scan` (the chunk's first step is a traced argument; a shorter
+  last chunk is one more program). Tracing and compiling NUTS once, not once
+  per phase, is most of a first run's compile time saved. Between chunks the
+  host moves the progress bar and copies the draws out, while the next chunk
+  already runs (JAX dispatches asynchronously).
 - Step `t` of chain `c` uses the key `fold_in(key_c, t)`, so a run split in two
   (`save`, then `resume`) gives the same draws as one run, bit for bit.
 - With several devices, the chain axis is laid out over a 1-D mesh (`'chain'`)
@@ -27,11 +27,9 @@ How a run goes:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import jax
@@ -42,7 +40,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from probax._internal.prng import as_key
 from probax.distributions.joint_distribution_pinned import JointDistributionPinned
 from probax.mcmc.hmc import HamiltonianMonteCarlo
-from probax.mcmc.initialization import check_initial_states, is_valid_start, random_initial_states
+from probax.mcmc.initialization import check_initial_states, random_initial_states, results_are_finite
 from probax.mcmc.kernel import TransitionKernel
 from probax.mcmc.kernel_results import get_field, has_field
 from probax.mcmc.nuts import NoUTurnSampler
@@ -115,7 +113,7 @@ def _settings(**settings: Any) -> dict:
     return settings
 
 
-def _sampling_kernel(model: _Model, settings: dict) -> TransitionKernel:
+def _inner_kernel(model: _Model, settings: dict) -> TransitionKernel:
     if settings["kernel"] == "nuts":
         kernel: TransitionKernel = NoUTurnSampler(
             model.target_log_prob_fn,
@@ -131,7 +129,7 @@ def _sampling_kernel(model: _Model, settings: dict) -> TransitionKernel:
     return kernel if model.bijector is None else TransformedTransitionKernel(kernel, model.bijector)
 
 
-def _warmup_kernel(kernel: TransitionKernel, settings: dict) -> WindowAdaptation:
+def _adaptive_kernel(kernel: TransitionKernel, settings: dict) -> WindowAdaptation:
     return WindowAdaptation(
         kernel,
         num_adaptation_steps=settings["num_warmup"],
@@ -175,12 +173,18 @@ def statistics(results: Any) -> dict[str, jax.Array]:
     return stats
 
 
-_valid_starts = jax.jit(jax.vmap(is_valid_start, in_axes=(None, 0)))
+@functools.partial(jax.jit, static_argnums=1)
+def _split_keys(key: jax.Array, num_chains: int) -> tuple[jax.Array, jax.Array]:
+    """The random init's key and one key per chain (one small program, not three eager ones)."""
+    init_key, chains_key = jax.random.split(key)
+    return init_key, jax.random.split(chains_key, num_chains)
 
 
 @jax.jit
-def _bootstrap(kernel: TransitionKernel, states: Any) -> Any:
-    return jax.vmap(kernel.bootstrap_results, out_axes=_results_axes(kernel))(states)
+def _bootstrap(kernel: WindowAdaptation, states: Any) -> tuple[WindowAdaptationResults, jax.Array]:
+    """The chains' first results, and per chain whether its start is valid (one program for both)."""
+    results = jax.vmap(kernel.bootstrap_results, out_axes=_results_axes(kernel))(states)
+    return results, jax.vmap(results_are_finite)(results.inner_results)
 
 
 @functools.partial(jax.jit, static_argnames=("length",))
@@ -196,37 +200,6 @@ def _run_chunk(kernel, states, results, chain_keys, first_step, *, length):
 
     (states, results), (draws, stats) = jax.lax.scan(body, (states, results), jnp.arange(length))
     return states, results, draws, stats
-
-
-# Settings a caller can scope to its own thread (`with jax.enable_x64(False):`) that change a traced
-# program. A worker thread sees only the global values, so it re-enters the caller's.
-_THREAD_SCOPED_SETTINGS = (
-    jax.enable_x64,
-    jax.numpy_rank_promotion,
-    jax.numpy_dtype_promotion,
-    jax.default_matmul_precision,
-    jax.default_prng_impl,
-    jax.threefry_partitionable,
-)
-
-
-def _in_callers_settings(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`fn`, to run in another thread with this thread's values of the settings that shape programs."""
-    values = [(setting, setting.value) for setting in _THREAD_SCOPED_SETTINGS]
-
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with contextlib.ExitStack() as stack:
-            for setting, value in values:
-                stack.enter_context(setting(value))
-            return fn(*args, **kwargs)
-
-    return run
-
-
-def _compile_chunk(kernel, states, results, chain_keys, *, first_step: int, length: int) -> None:
-    """Compile `_run_chunk` for these argument types ahead of its first call (nothing for length 0)."""
-    if length > 0:
-        _run_chunk.lower(kernel, states, results, chain_keys, jnp.int32(first_step), length=length).compile()
 
 
 class _Placement:
@@ -293,7 +266,8 @@ def _chain_major(chunks: list) -> Any:
 
 def _initial_states(
     model: _Model, kernel: TransitionKernel, init: Any, init_per_chain: bool, num_chains: int, key: jax.Array
-) -> Any:
+) -> tuple[Any, str]:
+    """The chains' starting states, and how they were found (for `check_initial_states`'s message)."""
     if init is None:
         if model.joint is None:
             raise ValueError(
@@ -302,28 +276,24 @@ def _initial_states(
             )
         prototype = jax.eval_shape(lambda k: model.joint.sample_unpinned(seed=k), key)
         unconstrained = jax.eval_shape(model.bijector.inverse, prototype)
-        states, valid = random_initial_states(
+        # A chain that found no valid start keeps its last try, which the bootstrap then flags.
+        states, _ = random_initial_states(
             kernel, unconstrained, num_chains=num_chains, seed=key, bijector=model.bijector
         )
-        what = f"{_CALLER}: random init (uniform(-2, 2) in the unconstrained space, 100 tries per chain)"
+        how = f"{_CALLER}: random init (uniform(-2, 2) in the unconstrained space, 100 tries per chain)"
+        return states, how
+    # Strong dtypes: a weakly typed Python float would give a differently compiled program.
+    states = jax.tree.map(lambda leaf: jnp.asarray(leaf, jnp.asarray(leaf).dtype), init)
+    if init_per_chain:
+        bad = [leaf.shape for leaf in jax.tree.leaves(states) if leaf.shape[:1] != (num_chains,)]
+        if bad:
+            raise ValueError(
+                f"{_CALLER}: with init_per_chain=True every leaf of init must have a "
+                f"leading axis of num_chains={num_chains}; got shapes {bad}."
+            )
     else:
-        # Strong dtypes: a weakly typed Python float would give a differently compiled program.
-        states = jax.tree.map(lambda leaf: jnp.asarray(leaf, jnp.asarray(leaf).dtype), init)
-        if init_per_chain:
-            bad = [leaf.shape for leaf in jax.tree.leaves(states) if leaf.shape[:1] != (num_chains,)]
-            if bad:
-                raise ValueError(
-                    f"{_CALLER}: with init_per_chain=True every leaf of init must have a "
-                    f"leading axis of num_chains={num_chains}; got shapes {bad}."
-                )
-        else:
-            states = jax.tree.map(lambda leaf: jnp.broadcast_to(leaf, (num_chains, *leaf.shape)), states)
-        valid = _valid_starts(kernel, states)
-        what = f"{_CALLER}: init"
-    check_initial_states(
-        kernel, model.target_log_prob_fn, states, valid, what=what, log_prob_parts_fn=model.log_prob_parts_fn
-    )
-    return states
+        states = jax.tree.map(lambda leaf: jnp.broadcast_to(leaf, (num_chains, *leaf.shape)), states)
+    return states, f"{_CALLER}: init"
 
 
 def _sampling_run(
@@ -374,7 +344,7 @@ def _sampling_run(
     )
     checkpoint = Checkpoint(
         state=jax.device_get(phase.states),
-        kernel_results=jax.device_get(phase.results),
+        kernel_results=jax.device_get(phase.results.inner_results),
         chain_keys=np.asarray(jax.random.key_data(chain_keys)),
         config=settings,
     )
@@ -465,50 +435,45 @@ def sample(
     key = as_key(seed, _CALLER)
     if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         key = jax.random.wrap_key_data(key)
-    init_key, chains_key = jax.random.split(key)
-    sampling_kernel = _sampling_kernel(model, settings)
-    warmup_kernel = _warmup_kernel(sampling_kernel, settings)
-    states = _initial_states(model, sampling_kernel, init, init_per_chain, settings["num_chains"], init_key)
+    init_key, chain_keys = _split_keys(key, settings["num_chains"])
+    inner_kernel = _inner_kernel(model, settings)
+    kernel = _adaptive_kernel(inner_kernel, settings)
+    states, how = _initial_states(model, inner_kernel, init, init_per_chain, settings["num_chains"], init_key)
     placement = _Placement(settings["num_chains"])
     states = placement.put(states)
-    chain_keys = placement.put(jax.random.split(chains_key, settings["num_chains"]))
+    chain_keys = placement.put(chain_keys)
+    results, valid = _bootstrap(kernel, states)
+    check_initial_states(
+        inner_kernel,
+        model.target_log_prob_fn,
+        states,
+        valid,
+        what=how,
+        log_prob_parts_fn=model.log_prob_parts_fn,
+    )
     # Re-placing gives the results the shardings chunk outputs have, so the first chunk is not a new compile.
-    results = placement.put(_bootstrap(warmup_kernel, states))
+    results = placement.put(results)
     bar = ProgressBar(settings["num_warmup"] + settings["num_samples"], enabled=progress_bar)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # XLA compiles a program on one core: the sampling program compiles beside the warmup's
-        # (the compiled program lands in `_run_chunk`'s cache). On a quiet 2-core machine this nearly
-        # halved a run's compile time; on a loaded VM the two compiles contend and it can cost more.
-        sampling_compiled = pool.submit(
-            _in_callers_settings(_compile_chunk),
-            sampling_kernel,
-            states,
-            results.inner_results,
-            chain_keys,
-            first_step=settings["num_warmup"],
-            length=min(settings["chunk_length"], settings["num_samples"]),
-        )
-        warmup, divergences = _run_phase(
-            warmup_kernel,
-            states,
-            results,
-            chain_keys,
-            first_step=0,
-            num_steps=settings["num_warmup"],
-            length=settings["chunk_length"],
-            keep_draws=False,
-            bar=bar,
-            phase="warmup",
-            divergences=0,
-        )
-        sampling_compiled.result()
-    # Sampling runs the bare kernel: its results carry the adapted step size and metric.
+    warmup, divergences = _run_phase(
+        kernel,
+        states,
+        results,
+        chain_keys,
+        first_step=0,
+        num_steps=settings["num_warmup"],
+        length=settings["chunk_length"],
+        keep_draws=False,
+        bar=bar,
+        phase="warmup",
+        divergences=0,
+    )
+    # The same kernel samples: its adaptation is frozen from step `num_warmup` on.
     return _sampling_run(
         model,
         settings,
-        sampling_kernel,
+        kernel,
         warmup.states,
-        warmup.results.inner_results,
+        warmup.results,
         chain_keys,
         first_step=settings["num_warmup"],
         bar=bar,
@@ -614,10 +579,14 @@ def resume(
             f"resume: the target's state structure {jax.tree.structure(states)} is not the "
             f"saved one {config['state_structure']}."
         )
-    sampling_kernel = _sampling_kernel(model, settings)
-    # The sampling kernel's results as the warmup leaves them (a dense metric has a matrix).
-    template = jax.eval_shape(_bootstrap, _warmup_kernel(sampling_kernel, settings), states).inner_results
-    results = _restore(template, leaves_with_prefix(arrays, "results"), "kernel results")
+    kernel = _adaptive_kernel(_inner_kernel(model, settings), settings)
+    template, _ = jax.eval_shape(_bootstrap, kernel, states)
+    # The saved inner results carry the adapted step size and metric; past its warmup the adaptation
+    # reads nothing else of its state, which is left at zeros.
+    inner_results = _restore(template.inner_results, leaves_with_prefix(arrays, "results"), "kernel results")
+    results = jax.tree.map(lambda leaf: jnp.zeros(leaf.shape, leaf.dtype), template)._replace(
+        inner_results=inner_results, adaptation_step=jnp.int32(config["steps_taken"])
+    )
     chain_keys = jax.random.wrap_key_data(jnp.asarray(arrays["chain_keys"]), impl=config["key_impl"])
     placement = _Placement(settings["num_chains"])
     previous = None
@@ -631,7 +600,7 @@ def resume(
     return _sampling_run(
         model,
         settings,
-        sampling_kernel,
+        kernel,
         placement.put(states),
         placement.put(results),
         placement.put(chain_keys),

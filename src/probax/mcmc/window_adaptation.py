@@ -197,8 +197,12 @@ def _replace_everywhere(results: Any, name: str, value: Any) -> Any:
     return results._replace(**fields)
 
 
-def _select(condition: jax.Array, if_true: Any, if_false: Any) -> Any:
-    return jax.tree.map(lambda a, b: jnp.where(condition, a, b), if_true, if_false)
+def _frozen(
+    step: jax.Array, next_state: Any, inner: Any, dual: DualAveragingState, moments: WelfordState
+) -> tuple[Any, DualAveragingState, WelfordState]:
+    """After the warmup: the step size, the metric and the adaptation state stay as they are."""
+    del step, next_state
+    return inner, dual, moments
 
 
 @transition_kernel
@@ -311,18 +315,33 @@ class WindowAdaptation(TransitionKernel):
         previous = previous_kernel_results
         step = previous.adaptation_step
         next_state, inner = self.inner_kernel.one_step(current_state, previous.inner_results, seed)
-        old_step_size = get_field(inner, "step_size")
+        # Past the warmup the update is skipped outright, so a run can keep this kernel for its
+        # sampling phase (one compiled program for both) at the cost of one branch per step.
+        inner, dual, moments = jax.lax.cond(
+            step < self.num_adaptation_steps,
+            self._adapt,
+            _frozen,
+            step,
+            next_state,
+            inner,
+            previous.step_size_state,
+            previous.moments,
+        )
+        return next_state, WindowAdaptationResults(inner, step + 1, dual, moments)
+
+    def _adapt(
+        self, step: jax.Array, next_state: Any, inner: Any, dual: DualAveragingState, moments: WelfordState
+    ) -> tuple[Any, DualAveragingState, WelfordState]:
+        """The adaptation update after warmup step `step`: dual averaging, and the metric's windows."""
         log_accept_ratio = get_field(inner, "log_accept_ratio")
         accept_prob = jnp.exp(jnp.minimum(log_accept_ratio, 0.0))
         if self.chain_axis_name is not None:
             # A NaN (undefined proposal) counts as a rejection before it could spoil the other chains' mean.
             accept_prob = jnp.where(jnp.isnan(accept_prob), 0.0, accept_prob)
             accept_prob = jax.lax.pmean(accept_prob, self.chain_axis_name)
-        dual = dual_averaging_update(previous.step_size_state, accept_prob, self.target_accept_prob)
+        dual = dual_averaging_update(dual, accept_prob, self.target_accept_prob)
         schedule = self.schedule
-        adapts_metric = self.adapt_mass_matrix and has_field(inner, "metric") and bool(schedule.window_ends)
-        moments = previous.moments
-        if adapts_metric:
+        if self.adapt_mass_matrix and has_field(inner, "metric") and schedule.window_ends:
             in_window = (step >= schedule.slow_start) & (step < schedule.window_ends[-1])
             flat = _moving_state(next_state, inner)
             moments = jax.lax.cond(in_window, welford_update, lambda m, _: m, moments, flat)
@@ -332,17 +351,9 @@ class WindowAdaptation(TransitionKernel):
             )
         is_last = step == self.num_adaptation_steps - 1
         step_size = jnp.exp(jnp.where(is_last, dual.log_averaged_step_size, dual.log_step_size))
-        adapting = step < self.num_adaptation_steps
-        inner = replace_field(
-            inner, "step_size", jnp.where(adapting, step_size, old_step_size).astype(old_step_size.dtype)
-        )
-        results = WindowAdaptationResults(
-            inner_results=inner,
-            adaptation_step=step + 1,
-            step_size_state=_select(adapting, dual, previous.step_size_state),
-            moments=moments,
-        )
-        return next_state, results
+        old_step_size = get_field(inner, "step_size")
+        inner = replace_field(inner, "step_size", step_size.astype(old_step_size.dtype))
+        return inner, dual, moments
 
     def _end_window(
         self, inner: Any, dual: DualAveragingState, moments: WelfordState
