@@ -11,8 +11,11 @@ Every library samples the same four unconstrained log densities (written once in
 
 Each runs 4 chains, 1000 warmup + 1000 draws, from the same initial points (uniform(-2, 2)):
 
-* probax: `probax.mcmc.sample` (NUTS, Stan's windowed adaptation, diagonal metric, one step size
-  adapted on the chains' mean acceptance statistic);
+* probax: `probax.mcmc.sample` with its defaults (NUTS, Stan's windowed adaptation, one step size
+  adapted on the chains' mean acceptance statistic, `dense_mass="auto"`: a dense metric here, since
+  every model has at most 250 numbers, half the longest window's 500 draws); the row
+  `probax_diagonal` is the same run with a diagonal metric (`dense_mass=False`), for comparison
+  with the peers' diagonal defaults, and not counted as a peer;
 * BlackJAX: `window_adaptation(nuts)` vmapped over chains, then a jitted `lax.scan` of the
   vmapped NUTS step;
 * NumPyro: its `NUTS(potential_fn=...)` kernel (with its own warmup adapter) vmapped over chains in
@@ -27,7 +30,7 @@ of a run including compilation (the first run) and excluding it (the median over
 later runs with the same shapes and other seeds, which reuse every library's compiled
 programs); the probax row also gives its ESS/s over the best peer's. The overhead ratio is
 measured for probax and BlackJAX on a sampling phase run the same way for both (NUTS
-transitions of 4 vmapped chains in one jitted `lax.scan`, at the step sizes and diagonal
+transitions of 4 vmapped chains in one jitted `lax.scan`, at the step sizes and (dense)
 metrics probax's warmup chose): its wall time divided by the gradient work it contains, i.e.
 (sum over transitions of the largest number of leapfrog steps among the vectorized chains,
 which they all wait for) x (time of one jitted gradient of the 4-chain batch).
@@ -53,7 +56,7 @@ import numpy as np
 import timing
 
 NAME = "mcmc"
-LIBRARIES = ("probax", "probax_step_size_only", "blackjax", "numpyro", "tfp")
+LIBRARIES = ("probax", "probax_diagonal", "probax_step_size_only", "blackjax", "numpyro", "tfp")
 NUM_CHAINS = 4
 
 
@@ -142,7 +145,13 @@ class Run(NamedTuple):
 
 
 def run_probax(
-    model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int, adapt_mass_matrix: bool = True
+    model: Model,
+    init: jax.Array,
+    key: jax.Array,
+    warmup: int,
+    draws: int,
+    adapt_mass_matrix: bool = True,
+    dense_mass: bool | str = "auto",
 ) -> Run:
     import probax as px
 
@@ -157,6 +166,7 @@ def run_probax(
         seed=key,
         progress_bar=False,
         adapt_mass_matrix=adapt_mass_matrix,
+        dense_mass=dense_mass,
     )
     seconds = time.perf_counter() - start
     return Run(np.asarray(result.draws), np.asarray(result.stats["n_steps"]), seconds)
@@ -290,6 +300,8 @@ RUNNERS = {
     # between the days, so every sampler's step size collapses and a diagonal metric then shrinks
     # the well-determined log-rates' moves further. Not counted as a peer.
     "probax_step_size_only": functools.partial(run_probax, adapt_mass_matrix=False),
+    # The peers' default metric (diagonal), for comparison; not counted as a peer.
+    "probax_diagonal": functools.partial(run_probax, dense_mass=False),
     "blackjax": run_blackjax,
     "numpyro": run_numpyro,
     "tfp": run_tfp,
@@ -314,7 +326,7 @@ def gradient_seconds(model: Model, init: jax.Array, repeats: int) -> float:
 
 @functools.cache
 def sampling_phase_program(model_name: str, library: str, draws: int):
-    """`draws` NUTS transitions of 4 vmapped chains at a fixed step size and diagonal metric, jitted."""
+    """`draws` NUTS transitions of 4 vmapped chains at a fixed step size and metric, jitted."""
     log_density = MODELS[model_name]().log_density
     if library == "probax":
         import probax as px
@@ -370,7 +382,7 @@ def overhead_ratio(
 
 
 def adapted_settings(model: Model, warmup: int) -> tuple[np.ndarray, np.ndarray]:
-    """probax's adapted step sizes and diagonal inverse mass matrices, one per chain."""
+    """probax's adapted step sizes and inverse mass matrices (its default, dense here), one per chain."""
     import probax as px
 
     init = jax.random.uniform(jax.random.key(7), (NUM_CHAINS, model.dim), jnp.float32, -2.0, 2.0)

@@ -67,7 +67,9 @@ def run_adaptation(kernel, init, num_steps, num_chains=4, seed=0):
 
 
 def test_diagonal_adaptation_learns_the_variances_and_the_step_size():
-    kernel = WindowAdaptation(NoUTurnSampler(scaled_gaussian, step_size=1.0), num_adaptation_steps=400)
+    kernel = WindowAdaptation(
+        NoUTurnSampler(scaled_gaussian, step_size=1.0), num_adaptation_steps=400, dense_mass=False
+    )
     (_, results), (step_sizes, _) = run_adaptation(kernel, jnp.zeros(3), 450)
     inverse_mass = np.asarray(get_field(results, "metric").inverse_mass_matrix)
     assert inverse_mass.shape == (4, 3)
@@ -94,6 +96,50 @@ def test_dense_adaptation_learns_the_covariance_and_the_acceptance_target():
     np.testing.assert_allclose(inverse_mass.mean(0), COVARIANCE, atol=0.6)
     # With the adapted step size, the mean acceptance statistic is near the target.
     assert 0.7 < float(accept[300:].mean()) < 0.95
+
+
+def two_correlated_pairs(x):
+    return correlated_gaussian(x[:2]) + correlated_gaussian(x[2:])
+
+
+@pytest.mark.parametrize(("window", "dense_estimate"), [(5, False), (10, True)])
+def test_a_dense_metric_estimates_correlations_only_from_windows_of_at_least_two_draws_per_dimension(
+    window, dense_estimate
+):
+    # One slow window of `window` draws (10 initial + window + 10 terminal steps) on a 4-d target.
+    kernel = WindowAdaptation(
+        NoUTurnSampler(two_correlated_pairs, step_size=0.5),
+        num_adaptation_steps=20 + window,
+        dense_mass=True,
+        initial_buffer=10,
+        base_window=window,
+        terminal_buffer=10,
+    )
+    assert kernel.schedule.window_ends == (10 + window,)
+    (_, results), _ = run_adaptation(kernel, jnp.zeros(4), 20 + window)
+    inverse_mass = np.asarray(get_field(results, "metric").inverse_mass_matrix)
+    assert inverse_mass.shape == (4, 4, 4)
+    off_diagonal = inverse_mass[:, ~np.eye(4, dtype=bool)]
+    assert np.all(np.diagonal(inverse_mass, axis1=1, axis2=2) > 0)
+    assert np.any(off_diagonal != 0) == dense_estimate
+
+
+def test_auto_dense_metric_when_the_longest_window_has_two_draws_per_dimension():
+    def adaptation(num_steps, **options):
+        return WindowAdaptation(NoUTurnSampler(scaled_gaussian, step_size=1.0), num_steps, **options)
+
+    # 1000 steps: windows of 25 .. 500 draws; 300 steps: 25, 50 and 100.
+    assert adaptation(1000).uses_dense_metric(250) and not adaptation(1000).uses_dense_metric(251)
+    assert adaptation(300).uses_dense_metric(50) and not adaptation(300).uses_dense_metric(51)
+    assert not adaptation(10).uses_dense_metric(1)  # fewer than 20 steps: no window at all
+    assert not adaptation(1000, adapt_mass_matrix=False).uses_dense_metric(3)
+    assert adaptation(10, dense_mass=True).uses_dense_metric(10_000)
+    assert not adaptation(1000, dense_mass=False).uses_dense_metric(3)
+    # The metric's storage follows: a matrix for the 3-d target under 1000 steps, a vector under 10.
+    for num_steps, shape in ((1000, (3, 3)), (10, (3,))):
+        results = adaptation(num_steps).bootstrap_results(jnp.zeros(3))
+        assert get_field(results, "metric").inverse_mass_matrix.shape == shape
+        assert results.moments.m2.shape == shape
 
 
 def adapted_hmc(**options):
@@ -129,6 +175,7 @@ def test_works_around_metropolis_hastings_results():
         ({"num_adaptation_steps": 1.5}, "num_adaptation_steps"),
         ({"target_accept_prob": 1.2}, "target_accept_prob"),
         ({"dense_mass": 1}, "dense_mass"),
+        ({"dense_mass": "full"}, "dense_mass"),
         ({"adapt_mass_matrix": "no"}, "adapt_mass_matrix"),
         ({"chain_axis_name": 3}, "chain_axis_name"),
     ],

@@ -73,15 +73,23 @@ def make_metric(inverse_mass_matrix: jax.typing.ArrayLike) -> Metric:
     )
 
 
-def identity_metric(dimension: int, dtype: jnp.dtype | None = None) -> Metric:
+def identity_metric(dimension: int, dtype: jnp.dtype | None = None, dense: bool = False) -> Metric:
     """The unit metric (`M = I`) over a state of `dimension` numbers (default dtype: JAX's float).
+
+    Args:
+      dimension: the number of numbers in the flat state.
+      dtype: the metric's dtype (default: JAX's default float).
+      dense: store it as a `(d, d)` matrix (the shape a dense metric keeps when adapted).
 
     Example:
       >>> identity_metric(3).inverse_mass_matrix.tolist()
       [1.0, 1.0, 1.0]
+      >>> identity_metric(2, dense=True).momentum_scale.tolist()
+      [[1.0, 0.0], [0.0, 1.0]]
 
     """
-    ones = jnp.ones((dimension,), jnp.result_type(float) if dtype is None else dtype)
+    dtype = jnp.result_type(float) if dtype is None else dtype
+    ones = jnp.eye(dimension, dtype=dtype) if dense else jnp.ones((dimension,), dtype)
     return Metric(ones, ones)
 
 

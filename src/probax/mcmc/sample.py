@@ -99,9 +99,11 @@ def _settings(**settings: Any) -> dict:
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"{_CALLER}: {name} must be an int >= {low}, got {value!r}.")
         settings[name] = int(value)
-    for name in ("dense_mass", "adapt_mass_matrix", "shared_step_size"):
+    for name in ("adapt_mass_matrix", "shared_step_size"):
         if not isinstance(settings[name], bool):
             raise TypeError(f"{_CALLER}: {name} must be a bool, got {settings[name]!r}.")
+    if not (isinstance(settings["dense_mass"], bool) or settings["dense_mass"] == "auto"):
+        raise TypeError(f"{_CALLER}: dense_mass must be a bool or 'auto', got {settings['dense_mass']!r}.")
     step_size = settings["step_size"]
     if not (isinstance(step_size, int | float) and step_size > 0):
         raise ValueError(f"{_CALLER}: step_size must be a positive number, got {step_size!r}.")
@@ -364,7 +366,7 @@ def sample(
     init_per_chain: bool = False,
     step_size: float = 1.0,
     target_accept_prob: float = 0.8,
-    dense_mass: bool = False,
+    dense_mass: bool | str = "auto",
     adapt_mass_matrix: bool = True,
     shared_step_size: bool = True,
     max_tree_depth: int = 10,
@@ -391,7 +393,10 @@ def sample(
       init_per_chain: whether `init` has a leading chain axis.
       step_size: the initial step size (adapted during warmup).
       target_accept_prob: the mean acceptance probability the step size is adapted to.
-      dense_mass: adapt a dense inverse mass matrix (else diagonal).
+      dense_mass: adapt a dense inverse mass matrix (True) or a diagonal one (False); `"auto"`
+        picks dense when the warmup's longest window has at least twice as many draws as the
+        unconstrained state has numbers (up to 250 numbers with the default `num_warmup`).
+        Windows with fewer draws than that estimate only the diagonal.
       adapt_mass_matrix: adapt the mass matrix at all (False: step size only, identity metric, as
         TFP's NUTS with step-size adaptation; better on targets piecewise constant in a coordinate).
       shared_step_size: adapt one step size for all chains, from their mean acceptance statistic

@@ -32,16 +32,20 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from probax.mcmc.dual_averaging import DualAveragingState, dual_averaging_init, dual_averaging_update
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
 from probax.mcmc.kernel_results import get_field, has_field, replace_field
-from probax.mcmc.metric import make_metric
+from probax.mcmc.metric import identity_metric, make_metric
 
 # Stan's regularization of the covariance estimate: shrink towards 1e-3 * identity with weight 5 / (n + 5).
 _REGULARIZATION_COUNT = 5.0
 _REGULARIZATION_SCALE = 1e-3
+# A window estimates the correlations only with at least this many draws per dimension; with fewer,
+# the sample covariance's eigenvalues spread so far that its diagonal alone makes a better metric.
+_DENSE_DRAWS_PER_DIMENSION = 2
 
 
 class WindowSchedule(NamedTuple):
@@ -214,16 +218,25 @@ class WindowAdaptation(TransitionKernel):
     inverse mass matrix is re-estimated at the end of each of Stan's slow windows
     (see `window_schedule`). From step `num_adaptation_steps` on, the step size is
     the averaged one and nothing changes any more. The adaptation starts from the
-    inner kernel's step size and an identity metric. Run it for the burn-in and
-    sample with the inner kernel and `results.inner_results` (what `sample` does),
-    or keep it in `sample_chain` with `num_burnin_steps=num_adaptation_steps`.
+    inner kernel's step size and an identity metric. Keep it for the whole run (what
+    `sample` does: past the warmup its update is skipped by one `lax.cond`), e.g. in
+    `sample_chain` with `num_burnin_steps=num_adaptation_steps`, or sample with the
+    inner kernel from `results.inner_results`.
+
+    A dense metric's windows with fewer than twice as many draws as dimensions
+    estimate only the variances (a diagonal matrix); the correlations enter from the
+    first window long enough. `dense_mass="auto"` picks a dense metric exactly when
+    some window is: in `sample`'s default 1000-step warmup (longest window 500 draws),
+    for states of up to 250 numbers.
 
     Args:
       inner_kernel: a calibrated kernel whose results have a scalar `step_size` and a
         `log_accept_ratio` (HMC, NUTS, MALA, or any of them inside a `TransformedTransitionKernel`).
       num_adaptation_steps: the number of warmup steps.
       target_accept_prob: the mean acceptance probability dual averaging aims for.
-      dense_mass: estimate a dense inverse mass matrix (else a diagonal one).
+      dense_mass: True for a dense inverse mass matrix, False for a diagonal one, `"auto"` for a
+        dense one when the longest slow window has at least twice as many draws as the (flat,
+        unconstrained) state has numbers, else a diagonal one.
       adapt_mass_matrix: estimate the inverse mass matrix at all; False adapts the step size only
         and keeps the identity metric (better when the target is piecewise constant in some
         coordinate, where variance estimates from a random walk mislead).
@@ -243,16 +256,17 @@ class WindowAdaptation(TransitionKernel):
       >>> step = jax.jit(kernel.one_step)
       >>> for i in range(200):
       ...     state, results = step(state, results, jax.random.key(i))
-      >>> inverse_mass = get_field(results, "metric").inverse_mass_matrix  # estimates of the variance, 9
-      >>> inverse_mass.shape, bool(jnp.all((inverse_mass > 4.0) & (inverse_mass < 20.0)))
-      ((2,), True)
+      >>> inverse_mass = get_field(results, "metric").inverse_mass_matrix  # dense: 2 numbers, 50-draw windows
+      >>> variances = jnp.diagonal(inverse_mass)  # estimates of 9
+      >>> inverse_mass.shape, bool(jnp.all((variances > 4.0) & (variances < 20.0)))
+      ((2, 2), True)
 
     """
 
     inner_kernel: TransitionKernel
     num_adaptation_steps: int = static_field()
     target_accept_prob: float = static_field(default=0.8)
-    dense_mass: bool = static_field(default=False)
+    dense_mass: bool | str = static_field(default="auto")
     adapt_mass_matrix: bool = static_field(default=True)
     initial_buffer: int = static_field(default=75)
     base_window: int = static_field(default=25)
@@ -272,9 +286,14 @@ class WindowAdaptation(TransitionKernel):
             raise ValueError(
                 f"WindowAdaptation: target_accept_prob must lie in (0, 1), got {self.target_accept_prob!r}."
             )
-        for name in ("dense_mass", "adapt_mass_matrix"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"WindowAdaptation: {name} must be a bool, got {getattr(self, name)!r}.")
+        if not isinstance(self.adapt_mass_matrix, bool):
+            raise TypeError(
+                f"WindowAdaptation: adapt_mass_matrix must be a bool, got {self.adapt_mass_matrix!r}."
+            )
+        if not (isinstance(self.dense_mass, bool) or self.dense_mass == "auto"):
+            raise TypeError(
+                f"WindowAdaptation: dense_mass must be a bool or 'auto', got {self.dense_mass!r}."
+            )
         if self.chain_axis_name is not None and not isinstance(self.chain_axis_name, str):
             raise TypeError(
                 f"WindowAdaptation: chain_axis_name must be a str or None, got {self.chain_axis_name!r}."
@@ -287,6 +306,23 @@ class WindowAdaptation(TransitionKernel):
             self.num_adaptation_steps, self.initial_buffer, self.base_window, self.terminal_buffer
         )
 
+    def uses_dense_metric(self, dimension: int) -> bool:
+        """Whether the metric of a `dimension`-number (flat, unconstrained) state is a dense matrix.
+
+        Example:
+          >>> from probax.mcmc.nuts import NoUTurnSampler
+          >>> kernel = WindowAdaptation(NoUTurnSampler(lambda x: -jnp.sum(x**2), step_size=1.0), 1000)
+          >>> kernel.uses_dense_metric(250), kernel.uses_dense_metric(251)
+          (True, False)
+
+        """
+        if self.dense_mass != "auto":
+            return self.dense_mass
+        schedule = self.schedule
+        windows = np.diff((schedule.slow_start, *schedule.window_ends))
+        longest = int(windows.max()) if windows.size else 0
+        return self.adapt_mass_matrix and longest >= _DENSE_DRAWS_PER_DIMENSION * dimension
+
     def bootstrap_results(self, init_state: Any) -> WindowAdaptationResults:
         """The inner results at `init_state` with an identity metric, and empty adaptation state."""
         inner = self.inner_kernel.bootstrap_results(init_state)
@@ -297,15 +333,14 @@ class WindowAdaptation(TransitionKernel):
                 f"scales the parameters); got shape {step_size.shape}."
             )
         flat = _moving_state(init_state, inner)
+        dense = self.uses_dense_metric(flat.shape[0])
         if has_field(inner, "metric"):
-            dimension = flat.shape[0]
-            identity = jnp.eye(dimension, dtype=flat.dtype) if self.dense_mass else jnp.ones_like(flat)
-            inner = _replace_everywhere(inner, "metric", make_metric(identity))
+            inner = _replace_everywhere(inner, "metric", identity_metric(flat.shape[0], flat.dtype, dense))
         return WindowAdaptationResults(
             inner_results=inner,
             adaptation_step=jnp.zeros((), jnp.int32),
             step_size_state=dual_averaging_init(step_size),
-            moments=welford_init(flat.shape[0], flat.dtype, self.dense_mass),
+            moments=welford_init(flat.shape[0], flat.dtype, dense),
         )
 
     def one_step(
@@ -359,7 +394,11 @@ class WindowAdaptation(TransitionKernel):
         self, inner: Any, dual: DualAveragingState, moments: WelfordState
     ) -> tuple[Any, DualAveragingState, WelfordState]:
         """Set the metric from the window's moments, restart dual averaging, empty the moments."""
-        inner = replace_field(inner, "metric", make_metric(regularized_covariance(moments)))
+        covariance = regularized_covariance(moments)
+        if covariance.ndim == 2:
+            enough_draws = moments.count >= _DENSE_DRAWS_PER_DIMENSION * covariance.shape[0]
+            covariance = jnp.where(enough_draws, covariance, jnp.diag(jnp.diagonal(covariance)))
+        inner = replace_field(inner, "metric", make_metric(covariance))
         dual = dual_averaging_init(jnp.exp(dual.log_step_size))
         empty = jax.tree.map(jnp.zeros_like, moments)
         return inner, dual, empty
