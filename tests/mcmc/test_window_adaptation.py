@@ -5,6 +5,7 @@ import pytest
 
 from probax.mcmc.hmc import HamiltonianMonteCarlo
 from probax.mcmc.kernel_results import get_field
+from probax.mcmc.langevin import MetropolisAdjustedLangevinAlgorithm
 from probax.mcmc.nuts import NoUTurnSampler
 from probax.mcmc.window_adaptation import (
     WindowAdaptation,
@@ -140,6 +141,9 @@ def test_auto_dense_metric_when_the_longest_window_has_two_draws_per_dimension()
         results = adaptation(num_steps).bootstrap_results(jnp.zeros(3))
         assert get_field(results, "metric").inverse_mass_matrix.shape == shape
         assert results.moments.m2.shape == shape
+    # A kernel without a metric (MALA) adapts only its step size: no d x d moments.
+    mala = WindowAdaptation(MetropolisAdjustedLangevinAlgorithm(scaled_gaussian, step_size=0.1), 1000)
+    assert mala.bootstrap_results(jnp.zeros(3)).moments.m2.shape == (3,)
 
 
 def adapted_hmc(**options):

@@ -333,7 +333,8 @@ class WindowAdaptation(TransitionKernel):
                 f"scales the parameters); got shape {step_size.shape}."
             )
         flat = _moving_state(init_state, inner)
-        dense = self.uses_dense_metric(flat.shape[0])
+        # Without a metric (e.g. MALA) only the step size adapts: no d x d moments to carry.
+        dense = has_field(inner, "metric") and self.uses_dense_metric(flat.shape[0])
         if has_field(inner, "metric"):
             inner = _replace_everywhere(inner, "metric", identity_metric(flat.shape[0], flat.dtype, dense))
         return WindowAdaptationResults(
