@@ -297,7 +297,7 @@ RUNNERS = {
     "probax": run_probax,
     # TFP's configuration (step size adapted, identity metric), as a user would pick it where a
     # variance estimated during warmup misleads: the changepoint target is flat in the switch
-    # between the days, so every sampler's step size collapses and a diagonal metric then shrinks
+    # between the days, so every sampler's step size collapses and an adapted metric then shrinks
     # the well-determined log-rates' moves further. Not counted as a peer.
     "probax_step_size_only": functools.partial(run_probax, adapt_mass_matrix=False),
     # The peers' default metric (diagonal), for comparison; not counted as a peer.
