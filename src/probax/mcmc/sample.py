@@ -589,8 +589,12 @@ def resume(
     # The saved inner results carry the adapted step size and metric; past its warmup the adaptation
     # reads nothing else of its state, which is left at zeros.
     inner_results = _restore(template.inner_results, leaves_with_prefix(arrays, "results"), "kernel results")
-    results = jax.tree.map(lambda leaf: jnp.zeros(leaf.shape, leaf.dtype), template)._replace(
-        inner_results=inner_results, adaptation_step=jnp.int32(config["steps_taken"])
+    zeros = functools.partial(jax.tree.map, lambda leaf: jnp.zeros(leaf.shape, leaf.dtype))
+    results = WindowAdaptationResults(
+        inner_results=inner_results,
+        adaptation_step=jnp.int32(config["steps_taken"]),
+        step_size_state=zeros(template.step_size_state),
+        moments=zeros(template.moments),
     )
     chain_keys = jax.random.wrap_key_data(jnp.asarray(arrays["chain_keys"]), impl=config["key_impl"])
     placement = _Placement(settings["num_chains"])
