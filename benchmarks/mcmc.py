@@ -56,7 +56,19 @@ import numpy as np
 import timing
 
 NAME = "mcmc"
-LIBRARIES = ("probax", "probax_diagonal", "probax_step_size_only", "blackjax", "numpyro", "tfp")
+LIBRARIES = (
+    "probax",
+    "probax_diagonal",
+    "probax_step_size_only",
+    "probax_gibbs",
+    "probax_gibbs_slice",
+    "blackjax",
+    "numpyro",
+    "numpyro_hmc_gibbs",
+    "tfp",
+)
+# Rows run on the changepoint model only (the Gibbs rows need its exact switch conditional).
+CHANGEPOINT_ONLY = ("probax_step_size_only", "probax_gibbs", "probax_gibbs_slice", "numpyro_hmc_gibbs")
 NUM_CHAINS = 4
 
 
@@ -98,10 +110,14 @@ def logistic_regression(num_rows: int = 1000, num_features: int = 25) -> Model:
     return Model("logistic_regression", num_features, log_density)
 
 
-def changepoint() -> Model:
+def _text_message_counts() -> jax.Array:
     from probax.datasets import load_text_messages
 
-    counts = jnp.asarray(load_text_messages(), jnp.float32)
+    return jnp.asarray(load_text_messages(), jnp.float32)
+
+
+def changepoint() -> Model:
+    counts = _text_message_counts()
     alpha = 1.0 / counts.mean()
     days = jnp.arange(counts.shape[0], dtype=jnp.float32)
 
@@ -116,6 +132,30 @@ def changepoint() -> Model:
         return log_prior + jnp.sum(counts * jnp.log(rate) - rate)
 
     return Model("changepoint", 3, log_density)
+
+
+def changepoint_switch_draw(log_lambda: jax.Array, key: jax.Array) -> jax.Array:
+    """A draw of the changepoint model's logit switch from its exact conditional given the log rates.
+
+    The user code a Gibbs step needs (the same function for probax's and NumPyro's rows): with
+    `n` days, a switch `tau` in `(j / n, (j + 1) / n]` puts days `0..j` at `lambda_1` and the rest
+    at `lambda_2`, so `j` is categorical with the likelihood of each split (the uniform prior gives
+    every interval the same mass) and `tau` is uniform inside its interval. Up to a constant, split
+    `j`'s log likelihood is `S_j (log lambda_1 - log lambda_2) - (j + 1) (lambda_1 - lambda_2)`,
+    `S_j` being the counts' cumulative sum.
+    """
+    counts = _text_message_counts()
+    days_before = jnp.arange(1, counts.shape[0] + 1, dtype=counts.dtype)
+    log_likelihood = jnp.cumsum(counts) * (log_lambda[0] - log_lambda[1]) - days_before * (
+        jnp.exp(log_lambda[0]) - jnp.exp(log_lambda[1])
+    )
+    # By inverse CDF: two uniforms (one for the split, one inside it) cost less than the
+    # Gumbel noise of `jax.random.categorical`, one uniform per split.
+    cumulative = jnp.cumsum(jnp.exp(log_likelihood - jnp.max(log_likelihood)))
+    split_uniform, offset_uniform = jax.random.uniform(key, (2,), counts.dtype)
+    day = jnp.sum(cumulative < split_uniform * cumulative[-1])
+    tau = (day + offset_uniform) / counts.shape[0]
+    return jnp.log(tau) - jnp.log1p(-tau)
 
 
 def gaussian_100d(dim: int = 100, condition_number: float = 1000.0) -> Model:
@@ -293,6 +333,106 @@ def run_tfp(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: i
     return Run(np.swapaxes(np.asarray(positions), 0, 1), np.swapaxes(np.asarray(num_steps), 0, 1), seconds)
 
 
+@functools.cache
+def probax_gibbs_program(warmup: int, draws: int, switch_update: str):
+    """probax's `Gibbs` kernel on the changepoint model: `sample_chain` vmapped over chains, jitted.
+
+    NUTS in Stan's windowed adaptation (`WindowAdaptation`) moves the two log rates; the logit
+    switch moves by a draw from its exact conditional (`switch_update="exact"`, the same user code
+    as NumPyro's row) or by a slice sampler (`"slice"`: no model-specific code at all).
+    """
+    import probax as px
+
+    log_density = changepoint().log_density
+
+    def target(log_lambda, logit_tau):
+        return log_density(jnp.concatenate([log_lambda, logit_tau[None]]))
+
+    def rates(conditional):
+        return px.mcmc.WindowAdaptation(
+            px.mcmc.NoUTurnSampler(conditional, step_size=0.1), num_adaptation_steps=warmup
+        )
+
+    if switch_update == "exact":
+        switch = px.mcmc.ExactConditional(lambda state, key: changepoint_switch_draw(state[0], key))
+    else:
+
+        def switch(conditional):
+            return px.mcmc.SliceSampler(conditional, step_size=1.0, max_doublings=6)
+
+    kernel = px.mcmc.Gibbs(target, [(0, rates), (1, switch)])
+
+    def leapfrogs(state, results):
+        return px.mcmc.kernel_results.get_field(results.block_results[0], "leapfrogs_taken")
+
+    def chain(key, z):
+        out = px.mcmc.sample_chain(
+            draws, [z[:2], z[2]], kernel=kernel, num_burnin_steps=warmup, seed=key, trace_fn=leapfrogs
+        )
+        log_lambda, logit_tau = out.all_states
+        return jnp.concatenate([log_lambda, logit_tau[:, None]], axis=1), out.trace
+
+    return jax.jit(lambda key, init: jax.vmap(chain)(jax.random.split(key, NUM_CHAINS), init))
+
+
+def run_probax_gibbs(
+    model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int, switch_update: str = "exact"
+) -> Run:
+    run = probax_gibbs_program(warmup, draws, switch_update)
+    start = time.perf_counter()
+    positions, num_steps = timing.block(run(key, init))
+    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+
+
+@functools.cache
+def numpyro_gibbs_program(warmup: int, draws: int):
+    """NumPyro's `HMCGibbs` on the changepoint model (NUTS on the log rates, the exact switch draw).
+
+    `HMCGibbs` needs a model, not a potential: two improper flat sites and a `factor` with the
+    shared log density. Chains are vmapped (`init` and `sample`) inside one jitted `lax.scan`.
+    """
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer import NUTS, HMCGibbs
+
+    log_density = changepoint().log_density
+
+    def model():
+        log_lambda = numpyro.sample("log_lambda", dist.ImproperUniform(dist.constraints.real, (), (2,)))
+        logit_tau = numpyro.sample("logit_tau", dist.ImproperUniform(dist.constraints.real, (), ()))
+        numpyro.factor("log_density", log_density(jnp.concatenate([log_lambda, logit_tau[None]])))
+
+    def gibbs_fn(rng_key, gibbs_sites, hmc_sites):
+        return {"logit_tau": changepoint_switch_draw(hmc_sites["log_lambda"], rng_key)}
+
+    @jax.jit
+    def run(key, init):
+        sampler = HMCGibbs(NUTS(model), gibbs_fn=gibbs_fn, gibbs_sites=["logit_tau"])
+
+        def init_chain(chain_key, z):
+            params = {"log_lambda": z[:2], "logit_tau": z[2]}
+            return sampler.init(chain_key, warmup, init_params=params, model_args=(), model_kwargs={})
+
+        def step(state, _):
+            state = jax.vmap(lambda chain_state: sampler.sample(chain_state, (), {}))(state)
+            return state, (state.z, state.hmc_state.num_steps)
+
+        state = jax.vmap(init_chain)(jax.random.split(key, NUM_CHAINS), init)
+        state, _ = jax.lax.scan(step, state, None, length=warmup)
+        _, (z, num_steps) = jax.lax.scan(step, state, None, length=draws)
+        positions = jnp.concatenate([z["log_lambda"], z["logit_tau"][..., None]], axis=-1)
+        return jnp.swapaxes(positions, 0, 1), jnp.swapaxes(num_steps, 0, 1)
+
+    return run
+
+
+def run_numpyro_gibbs(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
+    run = numpyro_gibbs_program(warmup, draws)
+    start = time.perf_counter()
+    positions, num_steps = timing.block(run(key, init))
+    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+
+
 RUNNERS = {
     "probax": run_probax,
     # TFP's configuration (step size adapted, identity metric), as a user would pick it where a
@@ -305,6 +445,11 @@ RUNNERS = {
     "blackjax": run_blackjax,
     "numpyro": run_numpyro,
     "tfp": run_tfp,
+    # Changepoint only: NUTS on the log rates within Gibbs, the switch drawn from its exact
+    # conditional (probax and NumPyro, the same user code) or slice-sampled (probax, no user code).
+    "probax_gibbs": run_probax_gibbs,
+    "probax_gibbs_slice": functools.partial(run_probax_gibbs, switch_update="slice"),
+    "numpyro_hmc_gibbs": run_numpyro_gibbs,
 }
 
 
@@ -451,10 +596,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def libraries_for(model_name: str, chosen: list[str] | None) -> list[str]:
-    """The libraries run on a model: `chosen`, or all (the step-size-only probax on changepoint only)."""
+    """The libraries run on a model: `chosen`, or all (some rows on the changepoint model only)."""
     if chosen is not None:
         return chosen
-    return [name for name in LIBRARIES if name != "probax_step_size_only" or model_name == "changepoint"]
+    return [name for name in LIBRARIES if name not in CHANGEPOINT_ONLY or model_name == "changepoint"]
 
 
 def main(argv=None) -> None:

@@ -16,6 +16,7 @@ Example:
 
 from probax.mcmc.diagnostics import effective_sample_size, potential_scale_reduction
 from probax.mcmc.dual_averaging import DualAveragingState, dual_averaging_init, dual_averaging_update
+from probax.mcmc.gibbs import ExactConditional, Gibbs, GibbsKernelResults
 from probax.mcmc.hdi import hdi
 from probax.mcmc.hmc import (
     HamiltonianMonteCarlo,
@@ -61,6 +62,9 @@ __all__ = [
     "DualAveragingState",
     "DualAveragingStepSizeAdaptation",
     "DualAveragingStepSizeAdaptationResults",
+    "ExactConditional",
+    "Gibbs",
+    "GibbsKernelResults",
     "HamiltonianMonteCarlo",
     "Metric",
     "MetropolisAdjustedLangevinAlgorithm",

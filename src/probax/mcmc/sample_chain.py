@@ -1,13 +1,17 @@
 """`sample_chain`: run one Markov chain with a transition kernel (TFP's driver and return types).
 
-The whole run is one compiled program: a `lax.scan` over the burn-in steps
-(nothing kept) and a `lax.scan` over the results, each result taking
-`1 + num_steps_between_results` kernel steps (the first one taking
-`1 + num_burnin_steps` in all, as in TFP). The program is a module-level `jit`
-whose arguments are the kernel (a pytree: its arrays are traced, its static
-configuration is part of the cache key), the state, the results and the key;
-the step counts and `trace_fn` are static. A second call with the same kernel
-configuration and shapes reuses the compiled program.
+The whole run is one compiled program: one loop over all
+`num_burnin_steps + 1 + (num_results - 1) * (1 + num_steps_between_results)`
+kernel steps (result `r` is the state after step
+`num_burnin_steps + r * (1 + num_steps_between_results)`, as in TFP), so the
+kernel's program is compiled once, not once for the burn-in and again for the
+results. Each step writes its state and `trace_fn`'s value into the slot of the
+first result at or after it; a slot's last write is its result's. (So `trace_fn`
+runs after every step, burn-in included; keep it cheap.) The program is a
+module-level `jit` whose arguments are the kernel (a pytree: its arrays are
+traced, its static configuration is part of the cache key), the state, the
+results and the key; the step counts and `trace_fn` are static. A second call
+with the same kernel configuration and shapes reuses the compiled program.
 
 Step `i` (counting from 0 over the whole run) uses the key
 `jax.random.fold_in(seed, i)`, so draws depend only on the seed and the step.
@@ -81,31 +85,30 @@ def _run_chain(
     num_steps_between_results: int,
     trace_fn: Callable[[Any, Any], Any] | None,
 ) -> tuple[Any, Any, Any]:
-    def step(carry: tuple[Any, Any], index: jax.Array) -> tuple[tuple[Any, Any], None]:
-        state, results = carry
-        return kernel.one_step(state, results, jax.random.fold_in(key, index)), None
-
-    def run_steps(carry: tuple[Any, Any], first: jax.Array, count: int) -> tuple[Any, Any]:
-        return jax.lax.scan(step, carry, first + jnp.arange(count, dtype=jnp.int32))[0]
-
-    carry = (current_state, kernel_results)
-    if num_burnin_steps:
-        carry = run_steps(carry, jnp.int32(0), num_burnin_steps)
     stride = 1 + num_steps_between_results
+    num_steps = num_burnin_steps + 1 + (num_results - 1) * stride
 
-    def result_step(carry: tuple[Any, Any], index: jax.Array) -> tuple[tuple[Any, Any], Any]:
-        kept = num_burnin_steps + index * stride  # the step index of this result
-        if num_steps_between_results:
-            thin = num_steps_between_results
-            carry = jax.lax.cond(index > 0, lambda c: run_steps(c, kept - thin, thin), lambda c: c, carry)
-        carry, _ = step(carry, kept)
-        state, results = carry
-        return carry, (state, None if trace_fn is None else trace_fn(state, results))
+    def kept_values(state: Any, results: Any) -> tuple[Any, Any]:
+        return state, None if trace_fn is None else trace_fn(state, results)
 
-    (final_state, final_results), (all_states, trace) = jax.lax.scan(
-        result_step, carry, jnp.arange(num_results, dtype=jnp.int32)
+    template = jax.eval_shape(kept_values, current_state, kernel_results)
+    buffers = jax.tree.map(lambda leaf: jnp.zeros((num_results, *leaf.shape), leaf.dtype), template)
+
+    def step(index: jax.Array, carry: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
+        state, results, buffers = carry
+        state, results = kernel.one_step(state, results, jax.random.fold_in(key, index))
+        # The slot of the first result at or after this step (see the module's docstring).
+        slot = jnp.clip(-((num_burnin_steps - index) // stride), 0, num_results - 1)
+        buffers = jax.tree.map(
+            lambda buffer, value: jax.lax.dynamic_update_index_in_dim(buffer, value, slot, 0),
+            buffers,
+            kept_values(state, results),
+        )
+        return state, results, buffers
+
+    _, final_results, (all_states, trace) = jax.lax.fori_loop(
+        0, num_steps, step, (current_state, kernel_results, buffers)
     )
-    del final_state
     return all_states, trace, final_results
 
 
@@ -133,8 +136,9 @@ def sample_chain(
       num_burnin_steps: steps taken before the first kept state is counted (the first
         kept state is the one after `num_burnin_steps + 1` steps).
       num_steps_between_results: steps discarded between kept states (thinning).
-      trace_fn: `(state, kernel_results) -> anything` kept at each kept state; default the
-        kernel results. `None` keeps only the states. Keep it small on long runs.
+      trace_fn: `(state, kernel_results) -> anything` kept at each kept state (it runs after
+        every step, see above); default the kernel results. `None` keeps only the states. Keep
+        it small on long runs.
       return_final_kernel_results: also return the final kernel results (to resume).
       parallel_iterations: accepted for TFP compatibility; unused.
       seed: a `jax.random` key or an int.
