@@ -24,6 +24,18 @@ Each runs 4 chains, 1000 warmup + 1000 draws, from the same initial points (unif
 * TFP on JAX: `NoUTurnSampler` in `DualAveragingStepSizeAdaptation` (no mass-matrix
   adaptation: TFP has none for NUTS), chains batched in the state.
 
+On the changepoint model, whose likelihood is piecewise constant in the switch, NUTS is the wrong
+tool for the switch (every library's NUTS runs near-maximal trajectories and still mixes it
+slowly), so three more rows run NUTS on the two log rates within Gibbs:
+
+* `probax_gibbs`: `probax.mcmc.Gibbs` with `WindowAdaptation(NoUTurnSampler)` on the rates and an
+  `ExactConditional` draw of the switch (`changepoint_switch_draw`, user code), `sample_chain`
+  vmapped over the chains;
+* `numpyro_hmc_gibbs` (a peer): NumPyro's `HMCGibbs(NUTS)` with the same switch draw as its
+  `gibbs_fn`, vmapped like the NumPyro row;
+* `probax_gibbs_slice`: as `probax_gibbs` with a `SliceSampler` on the switch (no model-specific
+  code), not counted as a peer.
+
 Figures per library and model: the minimum over parameters of the bulk ESS (probax's
 rank-normalized ESS, the same function for every library's draws), divided by the wall time
 of a run including compilation (the first run) and excluding it (the median over `--seeds`
@@ -69,6 +81,10 @@ LIBRARIES = (
 )
 # Rows run on the changepoint model only (the Gibbs rows need its exact switch conditional).
 CHANGEPOINT_ONLY = ("probax_step_size_only", "probax_gibbs", "probax_gibbs_slice", "numpyro_hmc_gibbs")
+GIBBS_ROWS = ("probax_gibbs", "probax_gibbs_slice", "numpyro_hmc_gibbs")
+# A Gibbs run takes a few tenths of a second, so these rows take at least this many seeds (each row
+# the same number): their medians then move by a few percent between benchmark runs, not by 10-20%.
+GIBBS_SEEDS = 15
 NUM_CHAINS = 4
 
 
@@ -555,6 +571,8 @@ def measure(
     """
     init = jax.random.uniform(jax.random.key(7), (NUM_CHAINS, model.dim), jnp.float32, -2.0, 2.0)
     runner = RUNNERS[library]
+    if library in GIBBS_ROWS:
+        seeds = max(seeds, GIBBS_SEEDS)
     first = runner(model, init, jax.random.key(11), warmup, draws)
     later = [runner(model, init, jax.random.key(12 + i), warmup, draws) for i in range(seeds)]
     ess = [min_bulk_ess(run.draws) for run in later]

@@ -15,7 +15,7 @@ from typing import ClassVar
 import jax
 import jax.numpy as jnp
 
-from probax._internal import checks
+from probax._internal import checks, threefry
 from probax.distributions._linear_scale import LinearScale, covariance_trace_ratio, event_size_of, shape_of
 from probax.distributions.distribution import Distribution
 from probax.distributions.kl import RegisterKL
@@ -95,7 +95,7 @@ class MultivariateNormalLinear(LinearScaleDistribution):
     """
 
     def _sample(self, shape, key):
-        z = jax.random.normal(key, (*shape, *self.event_shape), self._parameter_dtype())
+        z = threefry.normal(key, (*shape, *self.event_shape), self._parameter_dtype())
         draws = self._scale().matvec(z)
         return draws if self.loc is None else self.loc + draws
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
@@ -112,7 +113,7 @@ class Categorical(Distribution):
         cumulative = jnp.cumsum(self.probs_parameter(), axis=-1)
         num_classes = cumulative.shape[-1]
         members = cumulative.reshape(-1, num_classes)  # one row per batch member
-        u = jax.random.uniform(key, shape, cumulative.dtype).reshape(-1, members.shape[0])
+        u = threefry.uniform(key, shape, cumulative.dtype).reshape(-1, members.shape[0])
 
         def locate(row, draws):
             return jnp.searchsorted(row, draws * row[-1], side="right")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions.loc_scale import LocScaleDistribution
 
 _LOG_PI = math.log(math.pi)
@@ -65,7 +65,7 @@ class Cauchy(LocScaleDistribution):
     """
 
     def _sample(self, shape, key):
-        return self.loc + self.scale * jax.random.cauchy(key, shape, self.dtype)
+        return self.loc + self.scale * threefry.cauchy(key, shape, self.dtype)
 
     def _log_prob(self, x):
         return -_LOG_PI - jnp.log(self.scale) - log1p_square(self._z(x))

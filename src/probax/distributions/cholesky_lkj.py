@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import gammaln
 
+from probax._internal import threefry
 from probax.distributions import constraints, matrix_constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.math.random import random_gamma
@@ -78,7 +79,7 @@ def sample_correlation_cholesky(concentration, dimension: int, shape, key):
     zero, one = jnp.zeros((*shape, 1), dtype), jnp.ones((*shape, 1), dtype)
     radius = jnp.concatenate([zero, jnp.exp(0.5 * (log_a - log_total))], axis=-1)
     diagonal = jnp.concatenate([one, jnp.exp(0.5 * (log_b - log_total))], axis=-1)
-    normals = jnp.tril(jax.random.normal(direction_key, (*shape, dimension, dimension), dtype), -1)
+    normals = jnp.tril(threefry.normal(direction_key, (*shape, dimension, dimension), dtype), -1)
     norms = jnp.sqrt(jnp.sum(jnp.square(normals), axis=-1, keepdims=True))
     # A row of exact zeros (probability ~0) takes the direction e_0 rather than 0 / 0.
     first_column = jnp.zeros((dimension,), dtype).at[0].set(1).reshape((1,) * rank + (1, dimension))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.distributions.gamma import Gamma
@@ -49,7 +49,7 @@ class Exponential(Gamma):
         return jnp.ones_like(self.rate)
 
     def _sample(self, shape, key):
-        return jax.random.exponential(key, shape, self.dtype) / self.rate
+        return threefry.exponential(key, shape, self.dtype) / self.rate
 
     def _log_prob(self, x):
         return jnp.log(self.rate) - self.rate * x

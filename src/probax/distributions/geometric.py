@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
-from probax._internal import checks
+from probax._internal import checks, threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.distributions.parameterization import LogitsProbsMixin, exactly_one
@@ -71,7 +71,7 @@ class Geometric(LogitsProbsMixin, Distribution):
     def _sample(self, shape, key):
         # Inverse cdf: P[floor(log U / log(1 - p)) >= k] = P[U <= (1 - p)^k].
         log_q, _ = self._log_probs_pair()
-        u = jax.random.uniform(key, shape, self.dtype, minval=jnp.finfo(self.dtype).tiny, maxval=1.0)
+        u = threefry.uniform(key, shape, self.dtype, minval=jnp.finfo(self.dtype).tiny, maxval=1.0)
         return jnp.floor(jnp.log(u) / log_q)
 
     def _log_prob(self, x):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.cauchy import log1p_square, log_arctan_tail
 from probax.distributions.distribution import Distribution, ParameterProperties
@@ -55,7 +55,7 @@ class HalfCauchy(Distribution):
         return jnp.maximum((x - self.loc) / self.scale, 0.0)
 
     def _sample(self, shape, key):
-        return self.loc + self.scale * jnp.abs(jax.random.cauchy(key, shape, self.dtype))
+        return self.loc + self.scale * jnp.abs(threefry.cauchy(key, shape, self.dtype))
 
     def _log_prob(self, x):
         return _LOG_TWO_OVER_PI - jnp.log(self.scale) - log1p_square((x - self.loc) / self.scale)

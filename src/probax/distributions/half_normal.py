@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math.normal_tails import log_ndtr
@@ -49,7 +49,7 @@ class HalfNormal(Distribution):
         return jnp.maximum(x / self.scale, 0.0)
 
     def _sample(self, shape, key):
-        return self.scale * jnp.abs(jax.random.normal(key, shape, self.dtype))
+        return self.scale * jnp.abs(threefry.normal(key, shape, self.dtype))
 
     def _log_prob(self, x):
         z = x / self.scale

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax._internal.dtypes import common_float_dtype
 from probax._internal.shapes import Shape, broadcast_shapes, expand_batch_index, pad_leading
 from probax.distributions import constraints
@@ -173,7 +174,7 @@ class Inflated(Distribution):
     def _sample(self, shape, key):
         point_key, draw_key = jax.random.split(key)
         log_p, _ = self._log_weights()
-        inflated = jnp.log(jax.random.uniform(point_key, shape, log_p.dtype)) < log_p
+        inflated = jnp.log(threefry.uniform(point_key, shape, log_p.dtype)) < log_p
         draws = draw_broadcast(self.distribution, shape, draw_key)
         return jnp.where(inflated, self.inflated_loc, draws).astype(self.dtype)
 

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.math.normal_tails import log_mills_ratio_difference, log_ndtr, mills_ratio
@@ -149,14 +150,14 @@ class InverseGaussian(Distribution):
     # ------------------------------------------------------------------ sampling
     def _sample(self, shape, key):
         normal_key, uniform_key = jax.random.split(key)
-        chi2 = jnp.square(jax.random.normal(normal_key, shape, self.dtype))
+        chi2 = jnp.square(threefry.normal(normal_key, shape, self.dtype))
         w = self.loc * chi2 / self.concentration
         # Michael, Schucany and Haas (1976): the smaller root of the quadratic, written as
         # mu / (1 + w/2 + sqrt(w^2 + 4w)/2), which has no cancellation for large w.
         spread = 1 + 0.5 * w + 0.5 * jnp.sqrt(w) * jnp.sqrt(w + 4)
         smaller = self.loc / spread
         larger = self.loc * spread
-        u = jax.random.uniform(uniform_key, shape, self.dtype)
+        u = threefry.uniform(uniform_key, shape, self.dtype)
         return jnp.where(u * (self.loc + smaller) <= self.loc, smaller, larger)
 
     # ------------------------------------------------------------------ summaries

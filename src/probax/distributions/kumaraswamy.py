@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math import log1mexp
@@ -55,7 +55,7 @@ class Kumaraswamy(Distribution):
         return log1mexp(self.concentration1 * jnp.log(jnp.clip(x, 0.0, 1.0)))
 
     def _sample(self, shape, key):
-        return self._quantile(jax.random.uniform(key, shape, self.dtype))
+        return self._quantile(threefry.uniform(key, shape, self.dtype))
 
     def _log_prob(self, x):
         a, b = self.concentration1, self.concentration0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions.kl import RegisterKL
 from probax.distributions.loc_scale import LocScaleDistribution
 
@@ -33,7 +33,7 @@ class Laplace(LocScaleDistribution):
     """
 
     def _sample(self, shape, key):
-        return self.loc + self.scale * jax.random.laplace(key, shape, self.dtype)
+        return self.loc + self.scale * threefry.laplace(key, shape, self.dtype)
 
     def _log_prob(self, x):
         z = self._z(x)

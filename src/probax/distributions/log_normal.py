@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
@@ -51,7 +51,7 @@ class LogNormal(Distribution):
         )
 
     def _sample(self, shape, key):
-        return jnp.exp(self.loc + self.scale * jax.random.normal(key, shape, self.dtype))
+        return jnp.exp(self.loc + self.scale * threefry.normal(key, shape, self.dtype))
 
     def _log_x(self, x):
         # log x, with -inf for x <= 0 (no NaN from negative values, finite gradients elsewhere).

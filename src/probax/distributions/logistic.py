@@ -7,6 +7,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions.loc_scale import LocScaleDistribution
 
 
@@ -31,7 +32,7 @@ class Logistic(LocScaleDistribution):
     """
 
     def _sample(self, shape, key):
-        return self.loc + self.scale * jax.random.logistic(key, shape, self.dtype)
+        return self.loc + self.scale * threefry.logistic(key, shape, self.dtype)
 
     def _log_prob(self, x):
         # Symmetric in z; written with -|z| so that exp never overflows.

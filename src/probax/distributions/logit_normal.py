@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math.normal_tails import log_ndtr
@@ -55,7 +56,7 @@ class LogitNormal(Distribution):
         )
 
     def _sample(self, shape, key):
-        return jax.nn.sigmoid(self.loc + self.scale * jax.random.normal(key, shape, self.dtype))
+        return jax.nn.sigmoid(self.loc + self.scale * threefry.normal(key, shape, self.dtype))
 
     def _log_prob(self, x):
         outside = (x <= 0) | (x >= 1)  # NaN is neither: it propagates

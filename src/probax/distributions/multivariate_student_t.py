@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import digamma, gammaln
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions._linear_scale import tril_scale
 from probax.distributions._mvn_linear import LinearScaleDistribution
@@ -77,7 +78,7 @@ class MultivariateStudentTTriL(LinearScaleDistribution):
     def _sample(self, shape, key):
         normal_key, gamma_key = jax.random.split(key)
         dtype = self._parameter_dtype()
-        z = jax.random.normal(normal_key, (*shape, *self.event_shape), dtype)
+        z = threefry.normal(normal_key, (*shape, *self.event_shape), dtype)
         # sqrt(df / chi2) with chi2 = 2 gamma(df / 2), in logs: tiny df would round gamma draws to 0.
         log_gamma = random_gamma(gamma_key, 0.5 * self.df, shape, dtype, log_space=True)
         stretch = jnp.exp(0.5 * (jnp.log(self.df) - _LOG_TWO - log_gamma))

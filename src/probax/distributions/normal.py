@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions.kl import RegisterKL
 from probax.distributions.loc_scale import LocScaleDistribution
 from probax.math.normal_tails import log_ndtr
@@ -36,7 +36,7 @@ class Normal(LocScaleDistribution):
     """
 
     def _sample(self, shape, key):
-        return self.loc + self.scale * jax.random.normal(key, shape, self.dtype)
+        return self.loc + self.scale * threefry.normal(key, shape, self.dtype)
 
     def _log_prob(self, x):
         # The parameter-only terms are summed first, so each value costs one subtraction for them.

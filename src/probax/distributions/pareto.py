@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math import log1mexp
@@ -54,7 +54,7 @@ class Pareto(Distribution):
         return jnp.log1p(jnp.maximum(x - self.scale, 0.0) / self.scale)
 
     def _sample(self, shape, key):
-        return self.scale * jnp.exp(jax.random.exponential(key, shape, self.dtype) / self.concentration)
+        return self.scale * jnp.exp(threefry.exponential(key, shape, self.dtype) / self.concentration)
 
     def _log_prob(self, x):
         c = self.concentration

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.distributions.parameterization import LogitsProbsMixin, exactly_one
@@ -56,7 +57,7 @@ class RelaxedBernoulli(LogitsProbsMixin, Distribution):
         )
 
     def _sample(self, shape, key):
-        noise = jax.random.logistic(key, shape, self.dtype)
+        noise = threefry.logistic(key, shape, self.dtype)
         return jax.nn.sigmoid((self.logits_parameter() + noise) / self.temperature)
 
     def _standardized(self, y):

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.cauchy import log1p_square
 from probax.distributions.distribution import Distribution, ParameterProperties
@@ -274,7 +275,7 @@ def standard_sample(df, shape, key, dtype):
     """
     normal_key, gamma_key = jax.random.split(key)
     half_df = 0.5 * df
-    z = jax.random.normal(normal_key, shape, dtype)
+    z = threefry.normal(normal_key, shape, dtype)
     log_gamma = random_gamma(gamma_key, jnp.broadcast_to(half_df, shape), shape, dtype, log_space=True)
     return z * jnp.exp(0.5 * (jnp.log(half_df) - log_gamma))
 

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy import special
 
-from probax._internal import checks
+from probax._internal import checks, threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math.normal_tails import log_ndtr, mills_fraction, mills_ratio
@@ -241,7 +241,7 @@ class TruncatedNormal(Distribution):
         return jnp.where(probability <= 0, self.low, jnp.where(probability >= 1, self.high, x))
 
     def _sample(self, shape, key):
-        u = jax.random.uniform(key, shape, self.dtype, minval=jnp.finfo(self.dtype).tiny, maxval=1.0)
+        u = threefry.uniform(key, shape, self.dtype, minval=jnp.finfo(self.dtype).tiny, maxval=1.0)
         return self._quantile(u)
 
     # ------------------------------------------------------------------ summaries

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 
-from probax._internal import checks
+from probax._internal import checks, threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
@@ -59,7 +58,7 @@ class Uniform(Distribution):
         return self.high - self.low
 
     def _sample(self, shape, key):
-        u = jax.random.uniform(key, shape, self.dtype)
+        u = threefry.uniform(key, shape, self.dtype)
         return self.low + self._range() * u
 
     def _log_prob(self, x):

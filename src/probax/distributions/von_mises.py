@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math.normal_tails import log_ndtr
@@ -131,8 +132,8 @@ def _best_fisher(kappa, key, shape):
     def propose(state):
         step, done, angle = state
         u_key, v_key = jax.random.split(jax.random.fold_in(key, step))
-        u = jax.random.uniform(u_key, shape, dtype, minval=-1.0, maxval=1.0)
-        v = jax.random.uniform(v_key, shape, dtype, minval=jnp.finfo(dtype).tiny, maxval=1.0)
+        u = threefry.uniform(u_key, shape, dtype, minval=-1.0, maxval=1.0)
+        v = threefry.uniform(v_key, shape, dtype, minval=jnp.finfo(dtype).tiny, maxval=1.0)
         one_minus_z = 2 * jnp.square(jnp.sin(0.5 * math.pi * u))  # 1 - cos(pi u)
         one_plus_z = 2 * jnp.square(jnp.cos(0.5 * math.pi * u))  # 1 + cos(pi u)
         # w = (1 + s z) / (s + z) with s = 1 / t; 1 + t z = (1 - t) + t (1 + z) keeps precision

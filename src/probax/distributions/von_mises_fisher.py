@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import gammaln
 
+from probax._internal import threefry
 from probax.distributions import constraints, matrix_constraints
 from probax.distributions.distribution import (
     FULLY_REPARAMETERIZED,
@@ -26,7 +27,7 @@ def _one_minus_w_inverse_cdf(kappa, key, shape):
     F(w) = (e^{kappa w} - e^{-kappa}) / (e^{kappa} - e^{-kappa}), so with e = 1 - F uniform,
     1 - w = -log1p(e expm1(-2 kappa)) / kappa, accurate for tiny and huge kappa alike.
     """
-    e = jax.random.uniform(key, shape, kappa.dtype)
+    e = threefry.uniform(key, shape, kappa.dtype)
     positive = kappa > 0
     safe_kappa = jnp.where(positive, kappa, 1.0)
     return jnp.where(positive, -jnp.log1p(e * jnp.expm1(-2 * safe_kappa)) / safe_kappa, 2 * e)
@@ -58,7 +59,7 @@ def _one_minus_w_wood(kappa, dimension: int, key, shape):
         log_ratio = kappa * (one_minus_x0 - proposal) + m * (
             jnp.log1p((1 - b) * proposal / (2 * b)) - log1p_x0
         )
-        accept = log_ratio >= -jax.random.exponential(uniform_key, shape, dtype)
+        accept = log_ratio >= -threefry.exponential(uniform_key, shape, dtype)
         return step + 1, done | accept, jnp.where(done, one_minus_w, proposal)
 
     init = (jnp.asarray(0, jnp.int32), jnp.zeros(shape, bool), jnp.zeros(shape, dtype))
@@ -72,7 +73,7 @@ def _tangent_directions(mean_direction, key):
         perpendicular = jnp.stack([-mean_direction[..., 1], mean_direction[..., 0]], axis=-1)
         sign = jax.random.rademacher(key, mean_direction.shape[:-1], mean_direction.dtype)
         return sign[..., None] * perpendicular
-    g = jax.random.normal(key, mean_direction.shape, mean_direction.dtype)
+    g = threefry.normal(key, mean_direction.shape, mean_direction.dtype)
     g = g - jnp.sum(g * mean_direction, axis=-1, keepdims=True) * mean_direction
     return g / jnp.linalg.norm(g, axis=-1, keepdims=True)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 from jax.scipy import special
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math import log1mexp
@@ -78,7 +78,7 @@ class Weibull(Distribution):
         )
 
     def _sample(self, shape, key):
-        return self._quantile(jax.random.uniform(key, shape, self.dtype))
+        return self._quantile(threefry.uniform(key, shape, self.dtype))
 
     def _log_prob(self, x):
         k, z = self.concentration, jnp.maximum(x, 0.0) / self.scale

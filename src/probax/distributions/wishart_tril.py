@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from jax.scipy.linalg import solve_triangular
 from jax.scipy.special import digamma, multigammaln
 
-from probax._internal import checks
+from probax._internal import checks, threefry
 from probax.distributions import constraints, matrix_constraints
 from probax.distributions.distribution import Distribution, ParameterProperties
 from probax.math.random import random_gamma
@@ -137,7 +137,7 @@ class WishartTriL(Distribution):
         normal_key, gamma_key = jax.random.split(key)
         # Bartlett: X = (S A)(S A)^T, A lower triangular with N(0, 1) below the diagonal and
         # A_ii^2 ~ chi-square(df - i) = 2 Gamma((df - i) / 2) on it (0-based i).
-        below = jnp.tril(jax.random.normal(normal_key, (*shape, d, d), dtype), -1)
+        below = jnp.tril(threefry.normal(normal_key, (*shape, d, d), dtype), -1)
         offsets = jnp.arange(d, dtype=dtype).reshape((1,) * len(shape) + (d,))
         concentration = 0.5 * (jnp.broadcast_to(self.df, shape)[..., None] - offsets)
         log_gamma = random_gamma(gamma_key, concentration, (*shape, d), log_space=True)

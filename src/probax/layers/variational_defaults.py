@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from probax._internal import threefry
 from probax.distributions.deterministic import Deterministic
 from probax.distributions.independent import Independent
 from probax.distributions.normal import Normal
@@ -49,7 +50,7 @@ def normal_initializer(mean: float = 0.0, stddev: float = 1.0) -> Initializer:
     """
 
     def init(key, shape, dtype=jnp.float32):
-        return mean + stddev * jax.random.normal(key, shape, dtype)
+        return mean + stddev * threefry.normal(key, shape, dtype)
 
     return init
 

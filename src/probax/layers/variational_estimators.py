@@ -23,6 +23,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions.distribution import Distribution
 from probax.distributions.independent import Independent
 from probax.distributions.normal import Normal
@@ -106,7 +107,7 @@ def flipout_output(apply: LinearMap, x: jax.Array, loc: jax.Array, scale: jax.Ar
 
     """
     key_noise, key_in, key_out = jax.random.split(key, 3)
-    perturbation = scale * jax.random.normal(key_noise, loc.shape, loc.dtype)
+    perturbation = scale * threefry.normal(key_noise, loc.shape, loc.dtype)
     in_shape = _per_example_shape(x.shape, spatial_ndims, loc.shape[-2])
     sign_in = jax.random.rademacher(key_in, in_shape, x.dtype)
     mean_output = apply(x, loc)
@@ -137,4 +138,4 @@ def local_reparameterization_output(apply: LinearMap, x: jax.Array, loc: jax.Arr
     """
     mean_output = apply(x, loc)
     stddev = _safe_sqrt(apply(jnp.square(x), jnp.square(scale)))
-    return mean_output + stddev * jax.random.normal(key, mean_output.shape, mean_output.dtype)
+    return mean_output + stddev * threefry.normal(key, mean_output.shape, mean_output.dtype)

@@ -29,12 +29,14 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
+
 
 def _propose(key, d, c):
     """One Marsaglia-Tsang candidate per element: (accepted, log v)."""
     normal_key, uniform_key = jax.random.split(key)
-    x = jax.random.normal(normal_key, d.shape, d.dtype)
-    u = jax.random.uniform(uniform_key, d.shape, d.dtype)
+    x = threefry.normal(normal_key, d.shape, d.dtype)
+    u = threefry.uniform(uniform_key, d.shape, d.dtype)
     v = (1 + c * x) ** 3
     positive = v > 0
     log_v = jnp.log(jnp.where(positive, v, 1.0))
@@ -76,7 +78,7 @@ def _marsaglia_tsang(key, concentration, log_space: bool):
 
     def boost(log_draw):
         # log U with U in (0, 1]: -Exponential, so log U is never -inf.
-        log_u = -jax.random.exponential(boost_key, alpha.shape, dtype)
+        log_u = -threefry.exponential(boost_key, alpha.shape, dtype)
         return jnp.where(boosted, log_draw + log_u / alpha, log_draw)
 
     # Without a concentration below one there is nothing to boost: skip drawing U altogether.
@@ -161,7 +163,7 @@ def _search_step(pending, rate, state, next_k):
 
 def _poisson_by_inversion(key, rate):
     """Smallest k with u <= F(k; rate) for one uniform u per element, searched upward from 0."""
-    u = jax.random.uniform(key, rate.shape, rate.dtype)
+    u = threefry.uniform(key, rate.shape, rate.dtype)
     first_term = jnp.exp(-rate)
     state = (jnp.zeros_like(rate), first_term, first_term)
     for step in range(1, _UNROLLED_SEARCH_STEPS + 1):

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from probax._internal import threefry
 from probax.mcmc.kernel import TransitionKernel
 from probax.mcmc.kernel_results import get_field
 from probax.mcmc.target import call_target
@@ -93,7 +94,7 @@ def random_initial_states(
     def draw(key: jax.Array) -> Any:
         keys = jax.random.split(key, len(leaves))
         parts = [
-            jax.random.uniform(k, leaf.shape, leaf.dtype, -radius, radius)
+            threefry.uniform(k, leaf.shape, leaf.dtype, -radius, radius)
             for k, leaf in zip(keys, leaves, strict=True)
         ]
         unconstrained = jax.tree.unflatten(treedef, parts)

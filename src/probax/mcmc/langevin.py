@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
 from probax.mcmc.leapfrog import flat_step_size, flat_target
@@ -100,7 +101,7 @@ class UncalibratedLangevin(TransitionKernel):
         position, unravel, value_and_grad = flat_target(self.target_log_prob_fn, current_state)
         step_size = flat_step_size(previous.step_size, current_state, position.dtype)
         half_step = 0.5 * step_size
-        noise = jax.random.normal(key, position.shape, position.dtype)
+        noise = threefry.normal(key, position.shape, position.dtype)
         gradient = ravel_pytree(previous.grads_target_log_prob)[0]
         proposed = position + half_step * gradient + jnp.sqrt(step_size) * noise
         proposed_log_prob, proposed_gradient = value_and_grad(proposed)

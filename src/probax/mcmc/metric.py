@@ -15,6 +15,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
+
 
 class Metric(NamedTuple):
     """A diagonal or dense Euclidean metric (a pytree of arrays).
@@ -103,7 +105,7 @@ def sample_momentum(metric: Metric, key: jax.Array) -> jax.Array:
 
     """
     scale = metric.momentum_scale
-    z = jax.random.normal(key, scale.shape[-1:], scale.dtype)
+    z = threefry.normal(key, scale.shape[-1:], scale.dtype)
     return scale @ z if metric.is_dense else scale * z
 
 

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, transition_kernel
 
@@ -101,7 +102,7 @@ class MetropolisHastings(TransitionKernel):
         log_accept_ratio = log_accept_ratio + proposed.log_acceptance_correction
         # A NaN ratio (a proposal where the target is undefined) is a rejection.
         log_accept_ratio = jnp.where(jnp.isnan(log_accept_ratio), -jnp.inf, log_accept_ratio)
-        log_uniform = jnp.log(jax.random.uniform(accept_key, log_accept_ratio.shape, log_accept_ratio.dtype))
+        log_uniform = jnp.log(threefry.uniform(accept_key, log_accept_ratio.shape, log_accept_ratio.dtype))
         is_accepted = log_uniform < log_accept_ratio
         next_state = _select(is_accepted, proposed_state, current_state)
         results = MetropolisHastingsKernelResults(

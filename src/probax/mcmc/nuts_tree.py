@@ -51,6 +51,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from probax._internal.threefry import threefry2x32
 from probax.mcmc.leapfrog import FlatValueAndGradient, PhasePoint, leapfrog
 from probax.mcmc.metric import Metric, kinetic_energy, velocity
 
@@ -127,36 +128,9 @@ class _LoopState(NamedTuple):
     done: jax.Array
 
 
-# Threefry-2x32 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"): rotation
-# constants of its 20 rounds (four per key injection) and the key-schedule parity constant.
-_THREEFRY_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
-_THREEFRY_PARITY = 0x1BD11BDA
-
-
-def _rotate_left(x: jax.Array, bits: int) -> jax.Array:
-    return jax.lax.shift_left(x, np.uint32(bits)) | jax.lax.shift_right_logical(x, np.uint32(32 - bits))
-
-
-def _threefry2x32(key: jax.Array, counter: jax.Array) -> jax.Array:
-    """The Threefry-2x32 block cipher (20 rounds) of a uint32 `counter` under a `(2,)` uint32 `key`.
-
-    Returns the first output word (uint32, `counter`'s shape). Written out with elementwise
-    operations so that XLA fuses it (`jax.random` lowers it to a rolled loop on CPU).
-    """
-    keys = (key[0], key[1], key[0] ^ key[1] ^ np.uint32(_THREEFRY_PARITY))
-    x0, x1 = counter + keys[0], jnp.zeros_like(counter) + keys[1]
-    for injection in range(1, 6):
-        for bits in _THREEFRY_ROTATIONS[(injection - 1) % 2]:
-            x0 = x0 + x1
-            x1 = _rotate_left(x1, bits) ^ x0
-        x0 = x0 + keys[injection % 3]
-        x1 = x1 + keys[(injection + 1) % 3] + np.uint32(injection)
-    return x0
-
-
 def _log_uniforms(key: jax.Array, counters: jax.Array, dtype: jnp.dtype) -> jax.Array:
     """Logs of independent uniforms on (0, 1), one per uint32 counter, in `dtype`."""
-    bits = _threefry2x32(key, counters)
+    bits = threefry2x32(key, counters, jnp.zeros_like(counters))[0]
     # The top 24 bits (float32's precision) plus one half: never 0, never 1.
     uniform = (jax.lax.shift_right_logical(bits, np.uint32(8)).astype(dtype) + 0.5) * (2.0**-24)
     return jnp.log(uniform)

@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 from jax.tree_util import Partial
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
 from probax.mcmc.metropolis_hastings import MetropolisHastings, MetropolisHastingsKernelResults
@@ -51,7 +52,7 @@ def _normal_step(scale: Any, state_parts: Sequence[Any], seed: Any) -> list:
 
 def _uniform_step(scale: Any, state_parts: Sequence[Any], seed: Any) -> list:
     def uniform(key: jax.Array, shape: tuple[int, ...], dtype: Any) -> jax.Array:
-        return jax.random.uniform(key, shape, dtype, minval=-1.0, maxval=1.0)
+        return threefry.uniform(key, shape, dtype, minval=-1.0, maxval=1.0)
 
     return _perturb(uniform, scale, state_parts, seed)
 

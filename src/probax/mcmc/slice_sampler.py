@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
 from probax.mcmc.leapfrog import flat_step_size, flatten_state
@@ -66,7 +67,7 @@ def _doubled_interval(
 ) -> _Interval:
     """Neal's doubling procedure (his Fig. 4) around 0."""
     start_key, side_key = jax.random.split(key)
-    lower = -width * jax.random.uniform(start_key, (), width.dtype)
+    lower = -width * threefry.uniform(start_key, (), width.dtype)
     upper = lower + width
     sides = jax.random.bernoulli(side_key, 0.5, (max(max_doublings, 1),))
 
@@ -153,7 +154,7 @@ def slice_sample_1d(
 
     """
     level_key, interval_key, shrink_key = jax.random.split(key, 3)
-    log_level = log_density_at_zero - jax.random.exponential(level_key, (), width.dtype)
+    log_level = log_density_at_zero - threefry.exponential(level_key, (), width.dtype)
 
     def inside(point):
         return log_density(point) > log_level  # NaN counts as outside
@@ -167,7 +168,7 @@ def slice_sample_1d(
     def shrink(carry):
         lower, upper, _, _, _, count = carry
         key = jax.random.fold_in(shrink_key, count)
-        candidate = jax.random.uniform(key, (), width.dtype, minval=lower, maxval=upper)
+        candidate = threefry.uniform(key, (), width.dtype, minval=lower, maxval=upper)
         candidate_log_density = log_density(candidate)
         done = (candidate_log_density > log_level) & _passes_doubling_test(inside, candidate, interval, width)
         lower = jnp.where(done | (candidate >= 0), lower, candidate)
@@ -232,7 +233,7 @@ class SliceSampler(TransitionKernel):
         """Slice-sample along a fresh random direction."""
         direction_key, slice_key = jax.random.split(as_key(seed, "SliceSampler.one_step"))
         position, unravel = flatten_state(current_state)
-        direction = jax.random.normal(direction_key, position.shape, position.dtype)
+        direction = threefry.normal(direction_key, position.shape, position.dtype)
         direction = direction / jnp.linalg.norm(direction)
         step_size = flat_step_size(self.step_size, current_state, position.dtype)
         width = jax.lax.rsqrt(jnp.sum((direction / step_size) ** 2))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.optimizer.results import DifferentialEvolutionOptimizerResults
 
@@ -272,7 +273,7 @@ def differential_evolution_minimize(
                     p[None],
                     p[None]
                     + jnp.asarray(population_stddev, p.dtype)
-                    * jax.random.normal(k, (population_size - 1, *p.shape), p.dtype),
+                    * threefry.normal(k, (population_size - 1, *p.shape), p.dtype),
                 ]
             )
             for p, k in zip(position, keys, strict=True)

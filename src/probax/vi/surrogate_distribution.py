@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax._internal.shapes import as_shape, pad_leading
 from probax.bijectors.bijector import Bijector
@@ -247,7 +248,7 @@ def _gaussian_sample_and_log_prob(flat, shape: tuple[int, ...], key: jax.Array):
     `log q(x) = log N(z; 0, I) - log|det L|` holds for every parameter value at fixed `z`, so its
     gradient is the same as that of `flat.log_prob(x)`, without the triangular solve.
     """
-    z = jax.random.normal(key, (*shape, flat.event_shape[0]), flat.dtype)
+    z = threefry.normal(key, (*shape, flat.event_shape[0]), flat.dtype)
     loc = pad_leading(flat.loc, z.ndim)
     if isinstance(flat, MultivariateNormalDiag):
         scale = flat.scale_diag

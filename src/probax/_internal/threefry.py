@@ -1,0 +1,209 @@
+"""`jax.random`'s uniform and normal draws, bit for bit, as operations XLA fuses on CPU.
+
+On CPU, `jax.random` lowers its Threefry-2x32 cipher (Salmon et al. 2011) to a
+rolled loop, to keep compile times short: the loop runs five times over the
+whole array of counters, each pass reading and writing it. Written out as
+plain integer operations, the cipher fuses with the counters and with whatever
+turns its bits into floats: one pass, nothing stored in between. Where JAX's
+defaults hold (a threefry key, `jax_threefry_partitionable`) `uniform` and
+`normal` here return exactly what `jax.random.uniform` and `jax.random.normal`
+return for the same key; otherwise they call `jax.random`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+# Rotation constants of the cipher's 20 rounds (four per key injection) and the key-schedule parity.
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+_PARITY = 0x1BD11BDA
+
+
+def _rotate_left(x: jax.Array, bits: int) -> jax.Array:
+    return jax.lax.shift_left(x, np.uint32(bits)) | jax.lax.shift_right_logical(x, np.uint32(32 - bits))
+
+
+def threefry2x32(key_words: jax.Array, x0: jax.Array, x1: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The Threefry-2x32 block cipher (20 rounds) of the counter pairs `(x0, x1)` under a key.
+
+    Args:
+      key_words: the key's two uint32 words, shape `(2,)`.
+      x0: the counters' first uint32 words.
+      x1: their second words (the same shape, or broadcastable).
+
+    Returns:
+      The two uint32 output words, as `jax.random`'s threefry primitive returns them.
+
+    Example:
+      >>> import numpy as np
+      >>> out = threefry2x32(jnp.zeros(2, jnp.uint32), jnp.uint32(0), jnp.uint32(0))
+      >>> [hex(int(word)) for word in out]  # the cipher's published known-answer test
+      ['0x6b200159', '0x99ba4efe']
+
+    """
+    keys = (key_words[0], key_words[1], key_words[0] ^ key_words[1] ^ np.uint32(_PARITY))
+    x0, x1 = x0 + keys[0], x1 + keys[1]
+    for injection in range(1, 6):
+        for bits in _ROTATIONS[(injection - 1) % 2]:
+            x0 = x0 + x1
+            x1 = _rotate_left(x1, bits) ^ x0
+        x0 = x0 + keys[injection % 3]
+        x1 = x1 + keys[(injection + 1) % 3] + np.uint32(injection)
+    return x0, x1
+
+
+def _fusable_key_words(key: jax.Array, shape: Sequence[int]) -> jax.Array | None:
+    """The key's two words when the fused cipher reproduces `jax.random` for it, else None."""
+    if not jax.config.jax_threefry_partitionable or math.prod(shape) >= 2**32 or not hasattr(key, "dtype"):
+        return None  # (not a key array: `jax.random` raises its own error)
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.shape != () or "threefry" not in str(jax.random.key_impl(key)):
+            return None
+        return jax.random.key_data(key)
+    if key.dtype == jnp.uint32 and key.shape == (2,) and "threefry" in str(jax.config.jax_default_prng_impl):
+        return key
+    return None
+
+
+def _bits(key_words: jax.Array, shape: Sequence[int], width: int) -> jax.Array:
+    """`jax.random.bits` of `width` (32 or 64) for the threefry key with these words."""
+    counters = jax.lax.iota(jnp.uint32, math.prod(shape)).reshape(shape)
+    out0, out1 = threefry2x32(key_words, jnp.zeros_like(counters), counters)
+    if width == 32:
+        return out0 ^ out1
+    return jax.lax.shift_left(out0.astype(jnp.uint64), np.uint64(32)) | out1.astype(jnp.uint64)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_uniform(key_words, shape, dtype, minval, maxval):
+    # Jitted as `jax.random` is, so that eager calls round (fuse multiply-adds) as its do.
+    width = dtype.itemsize * 8
+    unsigned = jnp.uint32 if width == 32 else jnp.uint64
+    # Random mantissa bits under the exponent of 1.0 make a float in [1, 2); minus one, in [0, 1).
+    one = np.array(1.0, dtype).view(unsigned)
+    mantissa_shift = unsigned(width - np.finfo(dtype).nmant)
+    float_bits = jax.lax.shift_right_logical(_bits(key_words, shape, width), mantissa_shift)
+    floats = jax.lax.bitcast_convert_type(float_bits | one, dtype) - dtype.type(1.0)
+    minval = jnp.asarray(minval, dtype)
+    maxval = jnp.asarray(maxval, dtype)
+    return jnp.maximum(minval, floats * (maxval - minval) + minval)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_normal(key_words, shape, dtype):
+    lowest = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
+    uniforms = _fused_uniform(key_words, shape, dtype, lowest, 1.0)
+    return dtype.type(np.sqrt(2.0)) * jax.lax.erf_inv(uniforms)
+
+
+def _draw(jax_draw, fused_draw, key: jax.Array, shape: Sequence[int], dtype, *args) -> jax.Array:
+    """`fused_draw(key_words, shape, dtype, *args)` where it equals `jax_draw(key, shape, dtype, *args)`."""
+    shape, dtype = tuple(shape), jax.dtypes.canonicalize_dtype(dtype)
+    key_words = None
+    if dtype in (np.dtype(np.float32), np.dtype(np.float64)):
+        key_words = _fusable_key_words(key, shape)
+    if key_words is None:
+        return jax_draw(key, shape, dtype, *args)
+    return fused_draw(key_words, shape, dtype, *args)
+
+
+def uniform(key: jax.Array, shape: Sequence[int] = (), dtype=float, minval=0.0, maxval=1.0) -> jax.Array:
+    """`jax.random.uniform(key, shape, dtype, minval, maxval)`: the same values, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(0)
+      >>> bool(jnp.all(uniform(key, (5,), minval=-2.0, maxval=3.0)
+      ...               == jax.random.uniform(key, (5,), minval=-2.0, maxval=3.0)))
+      True
+
+    """
+    return _draw(jax.random.uniform, _fused_uniform, key, shape, dtype, minval, maxval)
+
+
+def normal(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
+    """`jax.random.normal(key, shape, dtype)`: the same values (inverse error function), fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(3)
+      >>> bool(jnp.all(normal(key, (2, 3)) == jax.random.normal(key, (2, 3))))
+      True
+
+    """
+    return _draw(jax.random.normal, _fused_normal, key, shape, dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_exponential(key_words, shape, dtype):
+    return -jnp.log1p(-_fused_uniform(key_words, shape, dtype, 0.0, 1.0))
+
+
+def exponential(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
+    """`jax.random.exponential(key, shape, dtype)`: the same values, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(1)
+      >>> bool(jnp.all(exponential(key, (4,)) == jax.random.exponential(key, (4,))))
+      True
+
+    """
+    return _draw(jax.random.exponential, _fused_exponential, key, shape, dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_logistic(key_words, shape, dtype):
+    u = _fused_uniform(key_words, shape, dtype, np.finfo(dtype).tiny, 1.0)
+    return jnp.log(u) - jnp.log1p(-u)
+
+
+def logistic(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
+    """`jax.random.logistic(key, shape, dtype)`: the same values, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(1)
+      >>> bool(jnp.all(logistic(key, (4,)) == jax.random.logistic(key, (4,))))
+      True
+
+    """
+    return _draw(jax.random.logistic, _fused_logistic, key, shape, dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_cauchy(key_words, shape, dtype):
+    u = _fused_uniform(key_words, shape, dtype, np.finfo(dtype).eps, 1.0)
+    return jnp.tan(dtype.type(np.pi) * (u - dtype.type(0.5)))
+
+
+def cauchy(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
+    """`jax.random.cauchy(key, shape, dtype)`: the same values, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(1)
+      >>> bool(jnp.all(cauchy(key, (4,)) == jax.random.cauchy(key, (4,))))
+      True
+
+    """
+    return _draw(jax.random.cauchy, _fused_cauchy, key, shape, dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_laplace(key_words, shape, dtype):
+    u = _fused_uniform(key_words, shape, dtype, -1.0 + np.finfo(dtype).epsneg, 1.0)
+    return jnp.sign(u) * jnp.log1p(-jnp.abs(u))
+
+
+def laplace(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
+    """`jax.random.laplace(key, shape, dtype)`: the same values, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(1)
+      >>> bool(jnp.all(laplace(key, (4,)) == jax.random.laplace(key, (4,))))
+      True
+
+    """
+    return _draw(jax.random.laplace, _fused_laplace, key, shape, dtype)
