@@ -177,10 +177,14 @@ def variational_fit(count_data, num_steps=1000, num_fits=1, seed=0):
     return {name: np.asarray(value) for name, value in means.items()}, np.asarray(losses)
 
 
-def agreement_lines(label, means, exact, errors):
-    z = {name: (means[name] - exact[name]) / errors[name] for name in PARAMETERS}
-    parts = [f"{name} {means[name]:.3f} (exact {exact[name]:.3f}, z {z[name]:+.1f})" for name in PARAMETERS]
-    return f"  {label} posterior means: " + ", ".join(parts)
+def agreement_lines(label, summary, exact):
+    """The summary table and a line comparing its posterior means with the exact ones (z-scores by MCSE)."""
+    parts = []
+    for name in PARAMETERS:
+        mean = summary[name]["mean"]
+        z = (mean - exact[name]) / summary[name]["mcse_mean"]
+        parts.append(f"{name} {mean:.3f} (exact {exact[name]:.3f}, z {z:+.1f})")
+    return [str(summary), f"  {label} posterior means: " + ", ".join(parts)]
 
 
 def plot(count_data, seed_draws, result, gibbs_draws, path: Path) -> None:
@@ -229,30 +233,12 @@ def main(output: Path, counts_path: Path | None = None) -> str:
         f"== Seed 001: the changepoint model by MCMC, on {source} ({count_data.size} days) ==",
         f"seed's code (TransformedTransitionKernel(HamiltonianMonteCarlo), bijector=[Exp, Exp, Sigmoid], "
         f"10000 draws, acceptance {acceptance:.2f}):",
-        str(seed_summary),
-        agreement_lines(
-            "seed HMC",
-            {n: seed_summary[n]["mean"] for n in PARAMETERS},
-            exact,
-            {n: seed_summary[n]["mcse_mean"] for n in PARAMETERS},
-        ),
+        *agreement_lines("seed HMC", seed_summary, exact),
         "px.mcmc.sample(model.experimental_pin(counts=...)) (NUTS, 4 chains x 1000 draws):",
-        str(summary),
-        agreement_lines(
-            "NUTS",
-            {n: summary[n]["mean"] for n in PARAMETERS},
-            exact,
-            {n: summary[n]["mcse_mean"] for n in PARAMETERS},
-        ),
+        *agreement_lines("NUTS", summary, exact),
         "px.mcmc.Gibbs: NUTS (windowed adaptation) on the rates, SliceSampler on tau "
         "(4 chains x 1000 draws):",
-        str(gibbs_summary),
-        agreement_lines(
-            "Gibbs",
-            {n: gibbs_summary[n]["mean"] for n in PARAMETERS},
-            exact,
-            {n: gibbs_summary[n]["mcse_mean"] for n in PARAMETERS},
-        ),
+        *agreement_lines("Gibbs", gibbs_summary, exact),
         "mean-field VI (vi.fit_surrogate_posterior, rates reparameterized, tau by score function, 1000 "
         "steps): " + ("agrees with NUTS within 5%" if vi_agrees else "does NOT agree with NUTS within 5%"),
         "  posterior means: "

@@ -138,72 +138,32 @@ def normal(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
     return _draw(jax.random.normal, _fused_normal, key, shape, dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
-def _fused_exponential(key_words, shape, dtype):
-    return -jnp.log1p(-_fused_uniform(key_words, shape, dtype, 0.0, 1.0))
+# Draws `jax.random` makes from one uniform on [low, 1): `low` from the dtype's limits, then a transform.
+_FROM_UNIFORM = {
+    "exponential": (lambda finfo: 0.0, lambda u: -jnp.log1p(-u)),
+    "logistic": (lambda finfo: finfo.tiny, lambda u: jnp.log(u) - jnp.log1p(-u)),
+    "cauchy": (lambda finfo: finfo.eps, lambda u: jnp.tan(np.pi * (u - 0.5))),
+    "laplace": (lambda finfo: -1.0 + finfo.epsneg, lambda u: jnp.sign(u) * jnp.log1p(-jnp.abs(u))),
+}
 
 
-def exponential(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
-    """`jax.random.exponential(key, shape, dtype)`: the same values, fused on CPU.
-
-    Example:
-      >>> key = jax.random.key(1)
-      >>> bool(jnp.all(exponential(key, (4,)) == jax.random.exponential(key, (4,))))
-      True
-
-    """
-    return _draw(jax.random.exponential, _fused_exponential, key, shape, dtype)
+@functools.partial(jax.jit, static_argnames=("shape", "dtype", "name"))
+def _fused_from_uniform(key_words, shape, dtype, name):
+    low, transform = _FROM_UNIFORM[name]
+    return transform(_fused_uniform(key_words, shape, dtype, low(np.finfo(dtype)), 1.0))
 
 
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
-def _fused_logistic(key_words, shape, dtype):
-    u = _fused_uniform(key_words, shape, dtype, np.finfo(dtype).tiny, 1.0)
-    return jnp.log(u) - jnp.log1p(-u)
+def _from_uniform_draw(name: str):
+    def draw(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
+        fused = functools.partial(_fused_from_uniform, name=name)
+        return _draw(getattr(jax.random, name), fused, key, shape, dtype)
+
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = f"`jax.random.{name}(key, shape, dtype)`: the same values, fused on CPU."
+    return draw
 
 
-def logistic(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
-    """`jax.random.logistic(key, shape, dtype)`: the same values, fused on CPU.
-
-    Example:
-      >>> key = jax.random.key(1)
-      >>> bool(jnp.all(logistic(key, (4,)) == jax.random.logistic(key, (4,))))
-      True
-
-    """
-    return _draw(jax.random.logistic, _fused_logistic, key, shape, dtype)
-
-
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
-def _fused_cauchy(key_words, shape, dtype):
-    u = _fused_uniform(key_words, shape, dtype, np.finfo(dtype).eps, 1.0)
-    return jnp.tan(dtype.type(np.pi) * (u - dtype.type(0.5)))
-
-
-def cauchy(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
-    """`jax.random.cauchy(key, shape, dtype)`: the same values, fused on CPU.
-
-    Example:
-      >>> key = jax.random.key(1)
-      >>> bool(jnp.all(cauchy(key, (4,)) == jax.random.cauchy(key, (4,))))
-      True
-
-    """
-    return _draw(jax.random.cauchy, _fused_cauchy, key, shape, dtype)
-
-
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
-def _fused_laplace(key_words, shape, dtype):
-    u = _fused_uniform(key_words, shape, dtype, -1.0 + np.finfo(dtype).epsneg, 1.0)
-    return jnp.sign(u) * jnp.log1p(-jnp.abs(u))
-
-
-def laplace(key: jax.Array, shape: Sequence[int] = (), dtype=float) -> jax.Array:
-    """`jax.random.laplace(key, shape, dtype)`: the same values, fused on CPU.
-
-    Example:
-      >>> key = jax.random.key(1)
-      >>> bool(jnp.all(laplace(key, (4,)) == jax.random.laplace(key, (4,))))
-      True
-
-    """
-    return _draw(jax.random.laplace, _fused_laplace, key, shape, dtype)
+exponential = _from_uniform_draw("exponential")
+logistic = _from_uniform_draw("logistic")
+cauchy = _from_uniform_draw("cauchy")
+laplace = _from_uniform_draw("laplace")
