@@ -166,6 +166,9 @@ def test_bad_blocks_and_states_are_refused():
         Gibbs(lambda x: -(x**2), [hmc_block]).bootstrap_results(jnp.zeros(2))
     with pytest.raises(TypeError, match="must return a TransitionKernel"):
         Gibbs(_x_then_y, [hmc_block, (1, lambda f: f)]).bootstrap_results(init)
+    wrong_shape = Gibbs(_x_then_y, [hmc_block, (1, ExactConditional(lambda state, seed: jnp.zeros(2)))])
+    with pytest.raises(ValueError, match="ExactConditional of block 1 returned"):
+        wrong_shape.one_step(init, wrong_shape.bootstrap_results(init), seed=0)
     kernel = Gibbs(_x_then_y, [hmc_block, (1, ExactConditional(_draw_y))])
     with pytest.raises(ValueError, match=r"Gibbs\.one_step needs randomness"):
         kernel.one_step(init, kernel.bootstrap_results(init))

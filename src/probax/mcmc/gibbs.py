@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
@@ -110,6 +111,19 @@ def _with_part(state: Any, name: Hashable, part: Any) -> Any:
     if isinstance(state, list):
         return parts
     return type(state)(*parts) if hasattr(state, "_fields") else tuple(parts)
+
+
+def _checked_draw(part: Any, old: Any, name: Hashable) -> Any:
+    """`part` if it has the structure, shapes and dtypes of the part it replaces, else a clear error."""
+    def signature(tree):
+        return jax.tree.structure(tree), [(jnp.shape(x), jnp.result_type(x)) for x in jax.tree.leaves(tree)]
+
+    if signature(part) != signature(old):
+        raise ValueError(
+            f"Gibbs: the ExactConditional of block {name!r} returned {signature(part)}; the part it replaces "
+            f"is {signature(old)} (structure, then shape and dtype per array)."
+        )
+    return part
 
 
 @transition_kernel
@@ -213,7 +227,7 @@ class Gibbs(TransitionKernel):
         previous = previous_kernel_results.block_results
         for (name, move), results, key in zip(self.blocks, previous, keys, strict=True):
             if isinstance(move, ExactConditional):
-                part = move.sample_fn(state, key)
+                part = _checked_draw(move.sample_fn(state, key), state[name], name)
             else:
                 kernel = self._block_kernel(state, name, move)
                 results = _with_target_values(results, kernel.bootstrap_results(state[name]))
