@@ -29,6 +29,19 @@ def test_draws_equal_jax_random_bit_for_bit(name, dtype, shape):
     assert jitted.dtype == dtype and jitted.shape == shape
 
 
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_bernoulli_equals_jax_random_for_scalar_and_array_probabilities(dtype):
+    key = jax.random.key(5)
+    probs = jnp.linspace(0.0, 1.0, 12, dtype=dtype).reshape(3, 4)
+    np.testing.assert_array_equal(threefry.bernoulli(key, probs), jax.random.bernoulli(key, probs))
+    np.testing.assert_array_equal(threefry.bernoulli(key, 0.3, (50,)), jax.random.bernoulli(key, 0.3, (50,)))
+    np.testing.assert_array_equal(
+        threefry.bernoulli(key, probs[:1], (2, 4)), jax.random.bernoulli(key, probs[:1], (2, 4))
+    )
+    with pytest.raises(TypeError, match="floating"):
+        threefry.bernoulli(key, 1, (2,))
+
+
 def test_uniform_bounds_legacy_keys_and_vmap():
     key = jax.random.key(2)
     np.testing.assert_array_equal(

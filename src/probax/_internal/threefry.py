@@ -167,3 +167,26 @@ exponential = _from_uniform_draw("exponential")
 logistic = _from_uniform_draw("logistic")
 cauchy = _from_uniform_draw("cauchy")
 laplace = _from_uniform_draw("laplace")
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _fused_bernoulli(key_words, shape, dtype, p):
+    return _fused_uniform(key_words, shape, dtype, 0.0, 1.0) < jnp.broadcast_to(p, shape)
+
+
+def bernoulli(key: jax.Array, p=0.5, shape: Sequence[int] | None = None) -> jax.Array:
+    """`jax.random.bernoulli(key, p, shape)`: the same values (a uniform below `p`), fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(2)
+      >>> bool(jnp.all(bernoulli(key, 0.3, (6,)) == jax.random.bernoulli(key, 0.3, (6,))))
+      True
+
+    """
+    p = jnp.asarray(p, jnp.result_type(p))
+    shape = p.shape if shape is None else tuple(shape)
+
+    def jax_bernoulli(key, shape, dtype, p):
+        return jax.random.bernoulli(key, p, shape)
+
+    return _draw(jax_bernoulli, _fused_bernoulli, key, shape, p.dtype, p)

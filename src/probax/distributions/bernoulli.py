@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax.distributions import constraints
 from probax.distributions.distribution import NOT_REPARAMETERIZED, Distribution, ParameterProperties
 from probax.distributions.kl import RegisterKL
@@ -63,7 +64,7 @@ class Bernoulli(Distribution):
         return jnp.log1p(-self.probs), jnp.log(self.probs)
 
     def _sample(self, shape, key):
-        return jax.random.bernoulli(key, self.probs_parameter(), shape).astype(self.dtype)
+        return threefry.bernoulli(key, self.probs_parameter(), shape).astype(self.dtype)
 
     def _log_prob(self, x):
         log_p0, log_p1 = self._log_probs_of_outcomes()

@@ -14,6 +14,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from probax._internal import threefry
+
 
 class MCDropout(nnx.Module):
     """Zero each input with probability `rate` and scale the rest by `1 / (1 - rate)`, on every call.
@@ -54,7 +56,7 @@ class MCDropout(nnx.Module):
         if self.rate == 0:
             return x
         mask_shape = tuple(1 if axis in self._broadcast_axes(x.ndim) else n for axis, n in enumerate(x.shape))
-        keep = jax.random.bernoulli(self.rngs(), 1.0 - self.rate, mask_shape)
+        keep = threefry.bernoulli(self.rngs(), 1.0 - self.rate, mask_shape)
         return jnp.where(jnp.broadcast_to(keep, x.shape), x / (1.0 - self.rate), jnp.zeros_like(x))
 
     def _broadcast_axes(self, ndim: int) -> set[int]:

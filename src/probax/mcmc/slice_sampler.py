@@ -69,7 +69,7 @@ def _doubled_interval(
     start_key, side_key = jax.random.split(key)
     lower = -width * threefry.uniform(start_key, (), width.dtype)
     upper = lower + width
-    sides = jax.random.bernoulli(side_key, 0.5, (max(max_doublings, 1),))
+    sides = threefry.bernoulli(side_key, 0.5, (max(max_doublings, 1),))
 
     def keep_doubling(carry):
         interval, count = carry
