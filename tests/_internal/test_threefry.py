@@ -59,6 +59,25 @@ def test_uniform_bounds_legacy_keys_and_vmap():
     np.testing.assert_array_equal(ours, jax.vmap(lambda k: jax.random.normal(k, (3,)))(keys))
 
 
+def test_key_splits_folds_and_bits_equal_jax_random():
+    key, raw = jax.random.key(8), jax.random.PRNGKey(8)
+    data = jax.random.key_data
+    for num in (1, 2, 5):
+        np.testing.assert_array_equal(data(threefry.split(key, num)), data(jax.random.split(key, num)))
+        np.testing.assert_array_equal(threefry.split(raw, num), jax.random.split(raw, num))
+    assert threefry.split(key).dtype == key.dtype
+    for value in (0, 7, jnp.int32(-3), jnp.uint32(2**31 + 5)):
+        ours = threefry.fold_in(key, value)
+        np.testing.assert_array_equal(data(ours), data(jax.random.fold_in(key, value)))
+        np.testing.assert_array_equal(threefry.fold_in(raw, value), jax.random.fold_in(raw, value))
+    keys = jax.random.split(key, 4)
+    ours = jax.vmap(threefry.fold_in, in_axes=(0, None))(keys, jnp.int32(11))
+    np.testing.assert_array_equal(data(ours), data(jax.vmap(jax.random.fold_in, in_axes=(0, None))(keys, 11)))
+    np.testing.assert_array_equal(threefry.bits(key, (2, 3)), jax.random.bits(key, (2, 3), jnp.uint32))
+    with pytest.raises(OverflowError):  # as jax.random.fold_in
+        threefry.fold_in(key, -3)
+
+
 def test_other_generators_and_dtypes_fall_back_to_jax_random():
     rbg = jax.random.key(0, impl="rbg")
     np.testing.assert_array_equal(threefry.normal(rbg, (6,)), jax.random.normal(rbg, (6,)))

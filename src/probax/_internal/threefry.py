@@ -190,3 +190,75 @@ def bernoulli(key: jax.Array, p=0.5, shape: Sequence[int] | None = None) -> jax.
         return jax.random.bernoulli(key, p, shape)
 
     return _draw(jax_bernoulli, _fused_bernoulli, key, shape, p.dtype, p)
+
+
+def _rewrap(words: jax.Array, like: jax.Array) -> jax.Array:
+    """Key data `words` as keys of `like`'s kind (typed keys stay typed, raw uint32 keys raw)."""
+    if jnp.issubdtype(like.dtype, jax.dtypes.prng_key):
+        return jax.random.wrap_key_data(words, impl=jax.random.key_impl(like))
+    return words
+
+
+@functools.partial(jax.jit, static_argnames=("num",))
+def _fused_split(key_words, num):
+    out0, out1 = threefry2x32(key_words, jnp.zeros(num, jnp.uint32), jax.lax.iota(jnp.uint32, num))
+    return jnp.stack([out0, out1], axis=-1)
+
+
+def split(key: jax.Array, num: int = 2) -> jax.Array:
+    """`jax.random.split(key, num)`: the same keys (Threefry of the counters `(0, i)`), fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(4)
+      >>> bool(jnp.all(jax.random.key_data(split(key, 3)) == jax.random.key_data(jax.random.split(key, 3))))
+      True
+
+    """
+    key_words = _fusable_key_words(key, (num,)) if isinstance(num, int) else None
+    if key_words is None:
+        return jax.random.split(key, num)
+    return _rewrap(_fused_split(key_words, num), key)
+
+
+@jax.jit
+def _fused_fold_in(key_words, data):
+    out0, out1 = threefry2x32(key_words, jnp.uint32(0), data)
+    return jnp.stack([out0, out1])
+
+
+def fold_in(key: jax.Array, data) -> jax.Array:
+    """`jax.random.fold_in(key, data)`: the same key (Threefry of the counter `(0, data)`), fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(4)
+      >>> ours, theirs = fold_in(key, 7), jax.random.fold_in(key, 7)
+      >>> bool(jnp.all(jax.random.key_data(ours) == jax.random.key_data(theirs)))
+      True
+
+    """
+    key_words = _fusable_key_words(key, ())
+    if key_words is None or not jnp.issubdtype(jnp.result_type(data), jnp.integer):
+        return jax.random.fold_in(key, data)
+    # Converted as `jax.random.fold_in` converts it (a negative Python int is an error there too).
+    return _rewrap(_fused_fold_in(key_words, jnp.asarray(data, dtype=jnp.uint32)), key)
+
+
+@functools.partial(jax.jit, static_argnames=("shape",))
+def _fused_bits(key_words, shape):
+    return _bits(key_words, shape, 32)
+
+
+def bits(key: jax.Array, shape: Sequence[int] = ()) -> jax.Array:
+    """`jax.random.bits(key, shape, jnp.uint32)`: the same uint32 bits, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(6)
+      >>> bool(jnp.all(bits(key, (3,)) == jax.random.bits(key, (3,), jnp.uint32)))
+      True
+
+    """
+    shape = tuple(shape)
+    key_words = _fusable_key_words(key, shape)
+    if key_words is None:
+        return jax.random.bits(key, shape, jnp.uint32)
+    return _fused_bits(key_words, shape)

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
 from probax.mcmc.target import call_target, is_list_like
@@ -226,7 +227,7 @@ class Gibbs(TransitionKernel):
         self, current_state: Any, previous_kernel_results: GibbsKernelResults, seed: Any = None
     ) -> tuple[Any, GibbsKernelResults]:
         """One sweep: each block in turn, on its conditional given the parts as they are now."""
-        keys = jax.random.split(as_key(seed, "Gibbs.one_step"), len(self.blocks))
+        keys = threefry.split(as_key(seed, "Gibbs.one_step"), len(self.blocks))
         state, block_results = current_state, []
         previous = previous_kernel_results.block_results
         for (name, move), results, key in zip(self.blocks, previous, keys, strict=True):

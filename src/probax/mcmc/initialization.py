@@ -92,7 +92,7 @@ def random_initial_states(
     leaves, treedef = jax.tree.flatten(unconstrained_prototype)
 
     def draw(key: jax.Array) -> Any:
-        keys = jax.random.split(key, len(leaves))
+        keys = threefry.split(key, len(leaves))
         parts = [
             threefry.uniform(k, leaf.shape, leaf.dtype, -radius, radius)
             for k, leaf in zip(keys, leaves, strict=True)
@@ -107,7 +107,7 @@ def random_initial_states(
 
         def try_again(carry):
             tries, key, _, _ = carry
-            key, draw_key = jax.random.split(key)
+            key, draw_key = threefry.split(key)
             state = draw(draw_key)
             return tries + 1, key, state, is_valid_start(kernel, state)
 
@@ -116,7 +116,7 @@ def random_initial_states(
         _, _, state, valid = jax.lax.while_loop(keep_trying, try_again, init)
         return state, valid
 
-    return jax.jit(jax.vmap(one_chain))(jax.random.split(seed, num_chains))
+    return jax.jit(jax.vmap(one_chain))(threefry.split(seed, num_chains))
 
 
 def _named_leaves(prefix: str, tree: Any) -> list[tuple[str, jax.Array]]:

@@ -95,7 +95,7 @@ class MetropolisHastings(TransitionKernel):
         self, current_state: Any, previous_kernel_results: MetropolisHastingsKernelResults, seed: Any = None
     ) -> tuple[Any, MetropolisHastingsKernelResults]:
         """Propose with the inner kernel, then accept or keep the current state."""
-        proposal_key, accept_key = jax.random.split(as_key(seed, "MetropolisHastings.one_step"))
+        proposal_key, accept_key = threefry.split(as_key(seed, "MetropolisHastings.one_step"))
         accepted = previous_kernel_results.accepted_results
         proposed_state, proposed = self.inner_kernel.one_step(current_state, accepted, seed=proposal_key)
         log_accept_ratio = proposed.target_log_prob - accepted.target_log_prob

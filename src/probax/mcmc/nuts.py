@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.hmc import check_hamiltonian_settings, initial_metric
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
@@ -125,7 +126,7 @@ class NoUTurnSampler(TransitionKernel):
         self, current_state: Any, previous_kernel_results: NUTSKernelResults, seed: Any = None
     ) -> tuple[Any, NUTSKernelResults]:
         """One NUTS transition from `current_state`; returns `(next_state, NUTSKernelResults)`."""
-        momentum_key, trajectory_key = jax.random.split(as_key(seed, "NoUTurnSampler.one_step"))
+        momentum_key, trajectory_key = threefry.split(as_key(seed, "NoUTurnSampler.one_step"))
         previous = previous_kernel_results
         flat_state, unravel, value_and_grad = flat_target(self.target_log_prob_fn, current_state)
         metric = previous.metric

@@ -51,7 +51,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from probax._internal.threefry import threefry2x32
+from probax._internal import threefry
 from probax.mcmc.leapfrog import FlatValueAndGradient, PhasePoint, leapfrog
 from probax.mcmc.metric import Metric, kinetic_energy, velocity
 
@@ -130,7 +130,7 @@ class _LoopState(NamedTuple):
 
 def _log_uniforms(key: jax.Array, counters: jax.Array, dtype: jnp.dtype) -> jax.Array:
     """Logs of independent uniforms on (0, 1), one per uint32 counter, in `dtype`."""
-    bits = threefry2x32(key, counters, jnp.zeros_like(counters))[0]
+    bits = threefry.threefry2x32(key, counters, jnp.zeros_like(counters))[0]
     # The top 24 bits (float32's precision) plus one half: never 0, never 1.
     uniform = (jax.lax.shift_right_logical(bits, np.uint32(8)).astype(dtype) + 0.5) * (2.0**-24)
     return jnp.log(uniform)
@@ -318,7 +318,7 @@ def build_trajectory(
     dtype = initial.position.dtype
     # Counters: doubling `j`'s direction and merge draws are `2j` and `2j + 1`; leaf `n`'s draw is
     # `2 * max_tree_depth + n`.
-    cipher_key = jax.random.bits(key, (2,), jnp.uint32)
+    cipher_key = threefry.bits(key, (2,))
     step_size = jnp.asarray(step_size, dtype)
 
     initial_velocity = velocity(metric, initial.momentum)

@@ -36,7 +36,7 @@ def _scale_per_part(scale: Any, num_parts: int, caller: str) -> list:
 
 def _perturb(draw: Callable[..., jax.Array], scale: Any, state_parts: Sequence[Any], seed: Any) -> list:
     """`part + scale * draw(key, shape, dtype)` for each part, with independent keys."""
-    keys = jax.random.split(as_key(seed, "random walk proposal"), len(state_parts))
+    keys = threefry.split(as_key(seed, "random walk proposal"), len(state_parts))
     scales = _scale_per_part(scale, len(state_parts), "random walk proposal")
     proposed = []
     for part, part_scale, key in zip(state_parts, scales, keys, strict=True):

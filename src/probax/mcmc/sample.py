@@ -37,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.distributions.joint_distribution_pinned import JointDistributionPinned
 from probax.mcmc.hmc import HamiltonianMonteCarlo
@@ -178,8 +179,8 @@ def statistics(results: Any) -> dict[str, jax.Array]:
 @functools.partial(jax.jit, static_argnums=1)
 def _split_keys(key: jax.Array, num_chains: int) -> tuple[jax.Array, jax.Array]:
     """The random init's key and one key per chain (one small program, not three eager ones)."""
-    init_key, chains_key = jax.random.split(key)
-    return init_key, jax.random.split(chains_key, num_chains)
+    init_key, chains_key = threefry.split(key)
+    return init_key, threefry.split(chains_key, num_chains)
 
 
 @jax.jit
@@ -194,7 +195,7 @@ def _run_chunk(kernel, states, results, chain_keys, first_step, *, length):
     """`length` steps of all chains from step `first_step` on, with the draws and statistics."""
     axes = _results_axes(results)
     one_step = jax.vmap(kernel.one_step, in_axes=(0, axes, 0), out_axes=(0, axes), axis_name=_CHAIN_AXIS)
-    fold_in = jax.vmap(jax.random.fold_in, in_axes=(0, None))
+    fold_in = jax.vmap(threefry.fold_in, in_axes=(0, None))
 
     def body(carry, offset):
         carry = one_step(*carry, fold_in(chain_keys, first_step + offset))

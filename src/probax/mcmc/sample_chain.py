@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel
 
@@ -96,7 +97,7 @@ def _run_chain(
 
     def step(index: jax.Array, carry: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
         state, results, buffers = carry
-        state, results = kernel.one_step(state, results, jax.random.fold_in(key, index))
+        state, results = kernel.one_step(state, results, threefry.fold_in(key, index))
         # The slot of the first result at or after this step (see the module's docstring).
         slot = jnp.clip(-((num_burnin_steps - index) // stride), 0, num_results - 1)
         buffers = jax.tree.map(

@@ -66,7 +66,7 @@ def _doubled_interval(
     inside: Callable[[jax.Array], jax.Array], width: jax.Array, max_doublings: int, key: jax.Array
 ) -> _Interval:
     """Neal's doubling procedure (his Fig. 4) around 0."""
-    start_key, side_key = jax.random.split(key)
+    start_key, side_key = threefry.split(key)
     lower = -width * threefry.uniform(start_key, (), width.dtype)
     upper = lower + width
     sides = threefry.bernoulli(side_key, 0.5, (max(max_doublings, 1),))
@@ -153,7 +153,7 @@ def slice_sample_1d(
       (True, True)
 
     """
-    level_key, interval_key, shrink_key = jax.random.split(key, 3)
+    level_key, interval_key, shrink_key = threefry.split(key, 3)
     log_level = log_density_at_zero - threefry.exponential(level_key, (), width.dtype)
 
     def inside(point):
@@ -167,7 +167,7 @@ def slice_sample_1d(
 
     def shrink(carry):
         lower, upper, _, _, _, count = carry
-        key = jax.random.fold_in(shrink_key, count)
+        key = threefry.fold_in(shrink_key, count)
         candidate = threefry.uniform(key, (), width.dtype, minval=lower, maxval=upper)
         candidate_log_density = log_density(candidate)
         done = (candidate_log_density > log_level) & _passes_doubling_test(inside, candidate, interval, width)
@@ -231,7 +231,7 @@ class SliceSampler(TransitionKernel):
         self, current_state: Any, previous_kernel_results: SliceSamplerKernelResults, seed: Any = None
     ) -> tuple[Any, SliceSamplerKernelResults]:
         """Slice-sample along a fresh random direction."""
-        direction_key, slice_key = jax.random.split(as_key(seed, "SliceSampler.one_step"))
+        direction_key, slice_key = threefry.split(as_key(seed, "SliceSampler.one_step"))
         position, unravel = flatten_state(current_state)
         direction = threefry.normal(direction_key, position.shape, position.dtype)
         direction = direction / jnp.linalg.norm(direction)
