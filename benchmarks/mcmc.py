@@ -200,6 +200,13 @@ class Run(NamedTuple):
 # ---------------------------------------------------------------------------- the libraries
 
 
+def timed_run(run: Callable[[jax.Array, jax.Array], Any], key: jax.Array, init: jax.Array) -> Run:
+    """One call of a jitted `run(key, init) -> (positions, num_steps)`, both (chain, draw, ...), timed."""
+    start = time.perf_counter()
+    positions, num_steps = timing.block(run(key, init))
+    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+
+
 def run_probax(
     model: Model,
     init: jax.Array,
@@ -264,10 +271,7 @@ def blackjax_program(model_name: str, warmup: int, draws: int):
 
 
 def run_blackjax(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
-    run = blackjax_program(model.name, warmup, draws)
-    start = time.perf_counter()
-    positions, num_steps = timing.block(run(key, init))
-    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+    return timed_run(blackjax_program(model.name, warmup, draws), key, init)
 
 
 @functools.cache
@@ -394,10 +398,7 @@ def probax_gibbs_program(warmup: int, draws: int, switch_update: str):
 def run_probax_gibbs(
     model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int, switch_update: str = "exact"
 ) -> Run:
-    run = probax_gibbs_program(warmup, draws, switch_update)
-    start = time.perf_counter()
-    positions, num_steps = timing.block(run(key, init))
-    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+    return timed_run(probax_gibbs_program(warmup, draws, switch_update), key, init)
 
 
 @functools.cache
@@ -443,10 +444,7 @@ def numpyro_gibbs_program(warmup: int, draws: int):
 
 
 def run_numpyro_gibbs(model: Model, init: jax.Array, key: jax.Array, warmup: int, draws: int) -> Run:
-    run = numpyro_gibbs_program(warmup, draws)
-    start = time.perf_counter()
-    positions, num_steps = timing.block(run(key, init))
-    return Run(np.asarray(positions), np.asarray(num_steps), time.perf_counter() - start)
+    return timed_run(numpyro_gibbs_program(warmup, draws), key, init)
 
 
 RUNNERS = {

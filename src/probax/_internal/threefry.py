@@ -1,13 +1,14 @@
-"""`jax.random`'s uniform and normal draws, bit for bit, as operations XLA fuses on CPU.
+"""`jax.random`'s draws and key splits, bit for bit, as operations XLA fuses on CPU.
 
 On CPU, `jax.random` lowers its Threefry-2x32 cipher (Salmon et al. 2011) to a
 rolled loop, to keep compile times short: the loop runs five times over the
 whole array of counters, each pass reading and writing it. Written out as
 plain integer operations, the cipher fuses with the counters and with whatever
 turns its bits into floats: one pass, nothing stored in between. Where JAX's
-defaults hold (a threefry key, `jax_threefry_partitionable`) `uniform` and
-`normal` here return exactly what `jax.random.uniform` and `jax.random.normal`
-return for the same key; otherwise they call `jax.random`.
+defaults hold (a threefry key, `jax_threefry_partitionable`) every function here
+returns exactly what its `jax.random` namesake returns for the same key (a key
+of counter `i` is Threefry of `(0, i)`, a uint32 draw the XOR of its two
+words); otherwise they call `jax.random`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def threefry2x32(key_words: jax.Array, x0: jax.Array, x1: jax.Array) -> tuple[ja
       The two uint32 output words, as `jax.random`'s threefry primitive returns them.
 
     Example:
-      >>> import numpy as np
       >>> out = threefry2x32(jnp.zeros(2, jnp.uint32), jnp.uint32(0), jnp.uint32(0))
       >>> [hex(int(word)) for word in out]  # the cipher's published known-answer test
       ['0x6b200159', '0x99ba4efe']
@@ -71,10 +71,15 @@ def _fusable_key_words(key: jax.Array, shape: Sequence[int]) -> jax.Array | None
     return None
 
 
+def _counter_words(key_words: jax.Array, shape: Sequence[int]) -> tuple[jax.Array, jax.Array]:
+    """The cipher's two words for the counters `(0, i)`, `i` the flat index into `shape`."""
+    counters = jax.lax.iota(jnp.uint32, math.prod(shape)).reshape(shape)
+    return threefry2x32(key_words, jnp.zeros_like(counters), counters)
+
+
 def _bits(key_words: jax.Array, shape: Sequence[int], width: int) -> jax.Array:
     """`jax.random.bits` of `width` (32 or 64) for the threefry key with these words."""
-    counters = jax.lax.iota(jnp.uint32, math.prod(shape)).reshape(shape)
-    out0, out1 = threefry2x32(key_words, jnp.zeros_like(counters), counters)
+    out0, out1 = _counter_words(key_words, shape)
     if width == 32:
         return out0 ^ out1
     return jax.lax.shift_left(out0.astype(jnp.uint64), np.uint64(32)) | out1.astype(jnp.uint64)
@@ -201,8 +206,7 @@ def _rewrap(words: jax.Array, like: jax.Array) -> jax.Array:
 
 @functools.partial(jax.jit, static_argnames=("num",))
 def _fused_split(key_words, num):
-    out0, out1 = threefry2x32(key_words, jnp.zeros(num, jnp.uint32), jax.lax.iota(jnp.uint32, num))
-    return jnp.stack([out0, out1], axis=-1)
+    return jnp.stack(_counter_words(key_words, (num,)), axis=-1)
 
 
 def split(key: jax.Array, num: int = 2) -> jax.Array:

@@ -19,6 +19,7 @@ running its longest trajectories against a gradient that says nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NamedTuple
 
@@ -28,6 +29,7 @@ import jax.numpy as jnp
 from probax._internal import threefry
 from probax._internal.prng import as_key
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
+from probax.mcmc.kernel_results import replace_fields_everywhere
 from probax.mcmc.target import call_target, is_list_like
 
 # Result fields that hold the target's value or gradient at the state: stale once another block moves.
@@ -79,17 +81,6 @@ class GibbsKernelResults(NamedTuple):
     """
 
     block_results: tuple[Any, ...]
-
-
-def _with_target_values(results: Any, fresh: Any) -> Any:
-    """`results` with every cached target value or gradient taken from `fresh` (same structure)."""
-    if not hasattr(results, "_fields"):
-        return results
-    fields = {
-        name: fresh_value if name in _TARGET_FIELDS else _with_target_values(value, fresh_value)
-        for name, value, fresh_value in zip(results._fields, results, fresh, strict=True)
-    }
-    return results._replace(**fields)
 
 
 def _part_names(state: Any) -> list[Hashable]:
@@ -235,7 +226,10 @@ class Gibbs(TransitionKernel):
                 part = _checked_draw(move.sample_fn(state, key), state[name], name)
             else:
                 kernel = self._block_kernel(state, name, move)
-                results = _with_target_values(results, kernel.bootstrap_results(state[name]))
+                fresh = kernel.bootstrap_results(state[name])
+                results = replace_fields_everywhere(
+                    results, _TARGET_FIELDS, lambda path, fresh=fresh: functools.reduce(getattr, path, fresh)
+                )
                 part, results = kernel.one_step(state[name], results, key)
             state = _with_part(state, name, part)
             block_results.append(results)

@@ -9,6 +9,7 @@ descending through those two names.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 _INNER_NAMES = ("accepted_results", "inner_results")
@@ -88,3 +89,40 @@ def replace_field(results: Any, name: str, value: Any) -> Any:
         f"Kernel results of type {type(results).__name__} have no field {name!r} "
         f"(searched through {' / '.join(_INNER_NAMES)})."
     )
+
+
+def replace_fields_everywhere(results: Any, names: Collection[str], new_value: Callable[[tuple], Any]) -> Any:
+    """A copy of nested results with every field named in `names`, at any depth, replaced.
+
+    Unlike `replace_field`, this descends into every NamedTuple field (proposals kept beside
+    the accepted results too), and a replaced field is not searched further.
+
+    Args:
+      results: kernel results (NamedTuples, nested in any field).
+      names: the field names to replace.
+      new_value: `new_value(path) -> value` for the field at `path`, the tuple of field names
+        leading to it from `results` (e.g. `("inner_results", "target_log_prob")`).
+
+    Example:
+      >>> from typing import NamedTuple
+      >>> class Inner(NamedTuple):
+      ...     step_size: float
+      >>> class Outer(NamedTuple):
+      ...     step_size: float
+      ...     inner_results: Inner
+      >>> replace_fields_everywhere(Outer(0.1, Inner(0.2)), ("step_size",), lambda path: len(path))
+      Outer(step_size=1, inner_results=Inner(step_size=2))
+
+    """
+
+    def walk(node: Any, path: tuple) -> Any:
+        if not hasattr(node, "_fields"):
+            return node
+        return node._replace(
+            **{
+                field: new_value((*path, field)) if field in names else walk(value, (*path, field))
+                for field, value in zip(node._fields, node, strict=True)
+            }
+        )
+
+    return walk(results, ())

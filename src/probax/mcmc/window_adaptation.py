@@ -37,7 +37,7 @@ from jax.flatten_util import ravel_pytree
 
 from probax.mcmc.dual_averaging import DualAveragingState, dual_averaging_init, dual_averaging_update
 from probax.mcmc.kernel import TransitionKernel, static_field, transition_kernel
-from probax.mcmc.kernel_results import get_field, has_field, replace_field
+from probax.mcmc.kernel_results import get_field, has_field, replace_field, replace_fields_everywhere
 from probax.mcmc.metric import identity_metric, make_metric
 
 # Stan's regularization of the covariance estimate: shrink towards 1e-3 * identity with weight 5 / (n + 5).
@@ -191,16 +191,6 @@ def _moving_state(state: Any, inner_results: Any) -> jax.Array:
     return ravel_pytree(state)[0]
 
 
-def _replace_everywhere(results: Any, name: str, value: Any) -> Any:
-    """Set every field `name` in nested results (proposals kept in results must match in shape too)."""
-    if not hasattr(results, "_fields"):
-        return results
-    fields = {field: _replace_everywhere(getattr(results, field), name, value) for field in results._fields}
-    if name in fields:
-        fields[name] = value
-    return results._replace(**fields)
-
-
 def _frozen(
     step: jax.Array, next_state: Any, inner: Any, dual: DualAveragingState, moments: WelfordState
 ) -> tuple[Any, DualAveragingState, WelfordState]:
@@ -336,7 +326,9 @@ class WindowAdaptation(TransitionKernel):
         # Without a metric (e.g. MALA) only the step size adapts: no d x d moments to carry.
         dense = has_field(inner, "metric") and self.uses_dense_metric(flat.shape[0])
         if has_field(inner, "metric"):
-            inner = _replace_everywhere(inner, "metric", identity_metric(flat.shape[0], flat.dtype, dense))
+            # Proposals kept in the results must match in shape too: every `metric` field is set.
+            identity = identity_metric(flat.shape[0], flat.dtype, dense)
+            inner = replace_fields_everywhere(inner, ("metric",), lambda path: identity)
         return WindowAdaptationResults(
             inner_results=inner,
             adaptation_step=jnp.zeros((), jnp.int32),
