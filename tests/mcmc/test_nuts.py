@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from probax._internal import threefry
 from probax.mcmc.kernel_results import get_field
+from probax.mcmc.leapfrog import PhasePoint
+from probax.mcmc.metric import make_metric
 from probax.mcmc.nuts import NoUTurnSampler, NUTSKernelResults
 from probax.mcmc.nuts_tree import (
     _checkpoint_rows,
@@ -17,6 +20,7 @@ from probax.mcmc.nuts_tree import (
     _slot_checks,
     _store_checkpoint,
     _subtree_turned,
+    build_trajectory,
 )
 from tests.mcmc.models import (
     CONJUGATE_NORMAL,
@@ -96,15 +100,18 @@ def test_dict_state_and_per_part_step_size():
     assert_moments_within_mcse(draws["b"], np.zeros(3), np.full(3, 0.25))
 
 
-def _stan_checks_at(momenta, velocities, leaf, extra_checks):
+def _stan_checks_at(momenta, velocities, leaf, extra_checks, trapezoidal):
     """Brute force: whether one of Stan's U-turn checks made on adding `leaf` fails.
 
     Every subtree closing at `leaf` is checked and, with the extra checks, one leaf plus its right
     half; "left half plus one leaf" is checked when that leaf (the right half's first) is added.
+    The trapezoidal criterion takes half of the span's end momenta off its sum.
     """
 
     def turned(first, last):
         momentum_sum = momenta[first : last + 1].sum(0)
+        if trapezoidal:
+            momentum_sum = momentum_sum - 0.5 * (momenta[first] + momenta[last])
         return not (velocities[first] @ momentum_sum > 0 and velocities[last] @ momentum_sum > 0)
 
     result, size = False, 2
@@ -118,8 +125,9 @@ def _stan_checks_at(momenta, velocities, leaf, extra_checks):
     return result
 
 
+@pytest.mark.parametrize("trapezoidal", [False, True])
 @pytest.mark.parametrize("extra_checks", [False, True])
-def test_iterative_uturn_checks_match_brute_force(extra_checks):
+def test_iterative_uturn_checks_match_brute_force(extra_checks, trapezoidal):
     rng = np.random.default_rng(0)
     num_leaves, dimension = 32, 3
     store = jax.jit(_store_checkpoint)
@@ -135,16 +143,86 @@ def test_iterative_uturn_checks_match_brute_force(extra_checks):
         momentum_sum = np.zeros(dimension)
         for leaf in range(num_leaves):
             new = _End(zeros, jnp.asarray(momenta[leaf]), jnp.zeros(()), zeros, jnp.asarray(velocities[leaf]))
-            rows = _checkpoint_rows(new, previous, jnp.asarray(momentum_sum), 2 if extra_checks else 1)
+            rows = _checkpoint_rows(
+                new, previous, jnp.asarray(momentum_sum), 2 if extra_checks else 1, trapezoidal
+            )
             table = store(table, jnp.int32(leaf), *rows, _row_dots(*rows))
             momentum_sum = momentum_sum + momenta[leaf]
-            leaf_dot_sum = jnp.asarray(velocities[leaf] @ momentum_sum)
-            got = bool(checks(table, jnp.int32(leaf), new.velocity, jnp.asarray(momentum_sum), leaf_dot_sum))
-            expected = _stan_checks_at(momenta, velocities, leaf, extra_checks)
+            checked_sum = momentum_sum - 0.5 * momenta[leaf] if trapezoidal else momentum_sum
+            leaf_dot_sum = jnp.asarray(velocities[leaf] @ checked_sum)
+            got = bool(checks(table, jnp.int32(leaf), new.velocity, jnp.asarray(checked_sum), leaf_dot_sum))
+            expected = _stan_checks_at(momenta, velocities, leaf, extra_checks, trapezoidal)
             assert got == expected, leaf
             failures += expected
             previous = new
     assert failures > 10  # the targets do turn: the checks are exercised both ways
+
+
+def _brute_force_num_leaves(momentum, key, step_size, inverse_mass, scales, max_depth, trapezoidal):
+    """Leaves a NUTS trajectory adds, from whole arrays of leapfrog states (no divergences here).
+
+    Doubling `j` goes in the direction `build_trajectory` draws for it and adds up to `2**j` leaves; it
+    stops at the first failed check of a subtree closing in it, else the whole trajectory is checked.
+    """
+    cipher_key = threefry.bits(key, (2,))
+
+    def leapfrog_states(sign, count):
+        x, p, out = np.zeros_like(momentum), np.array(momentum), []
+        for _ in range(count):
+            p = p - 0.5 * sign * step_size * x / scales**2
+            x = x + sign * step_size * inverse_mass * p
+            p = p - 0.5 * sign * step_size * x / scales**2
+            out.append(p)
+        return out
+
+    forward_states = leapfrog_states(1.0, 2**max_depth)
+    backward_states = leapfrog_states(-1.0, 2**max_depth)
+    left, right, num_leaves = 0, 0, 0  # leaves taken on each side
+    for depth in range(max_depth):
+        draw = np.exp(float(_log_uniforms(cipher_key, jnp.array([2 * depth], jnp.uint32), jnp.float64)[0]))
+        forward, size = draw < 0.5, 2**depth
+        states = forward_states[right : right + size] if forward else backward_states[left : left + size]
+        subtree = np.array(states)
+        for leaf in range(size):
+            num_leaves += 1
+            if _stan_checks_at(subtree, subtree * inverse_mass, leaf, False, trapezoidal):
+                return num_leaves
+        right, left = (right + size, left) if forward else (right, left + size)
+        trajectory = np.array([*backward_states[:left][::-1], momentum, *forward_states[:right]])
+        momentum_sum = trajectory.sum(0)
+        if trapezoidal:
+            momentum_sum -= 0.5 * (trajectory[0] + trajectory[-1])
+        ends = trajectory[[0, -1]] * inverse_mass
+        if np.any(ends @ momentum_sum <= 0):
+            return num_leaves
+    return num_leaves
+
+
+@pytest.mark.parametrize("trapezoidal", [False, True])
+def test_trajectory_length_matches_brute_force(trapezoidal):
+    scales, inverse_mass = np.array([1.0, 2.0, 0.5]), np.array([1.5, 3.0, 0.4])
+    value_and_grad = jax.jit(lambda x: (-0.5 * jnp.sum((x / scales) ** 2), -x / scales**2))
+    build = jax.jit(
+        lambda momentum, key: build_trajectory(
+            value_and_grad,
+            make_metric(jnp.asarray(inverse_mass)),
+            jnp.array(0.3),
+            PhasePoint(jnp.zeros(3), momentum, jnp.array(0.0), jnp.zeros(3)),
+            key,
+            max_tree_depth=6,
+            max_energy_diff=1000.0,
+            unrolled_leapfrog_steps=1,
+            trapezoidal_uturn=trapezoidal,
+        ).num_leaves
+    )
+    rng = np.random.default_rng(1)
+    lengths = []
+    for index in range(40):
+        momentum, key = rng.normal(size=3) / np.sqrt(inverse_mass), jax.random.key(index)
+        expected = _brute_force_num_leaves(momentum, key, 0.3, inverse_mass, scales, 6, trapezoidal)
+        assert int(build(jnp.asarray(momentum), key)) == expected, index
+        lengths.append(expected)
+    assert len(set(lengths)) > 3  # trajectories of several lengths, ended by different checks
 
 
 def test_counter_based_uniforms():
@@ -226,3 +304,7 @@ def test_bad_arguments():
         NoUTurnSampler(lambda x: -(x**2), step_size=0.1, unrolled_leapfrog_steps=1.5)
     with pytest.raises(ValueError, match="max_energy_diff"):
         NoUTurnSampler(lambda x: -(x**2), step_size=0.1, max_energy_diff=-1.0)
+    with pytest.raises(TypeError, match="trapezoidal_uturn must be a bool"):
+        NoUTurnSampler(lambda x: -(x**2), step_size=0.1, trapezoidal_uturn="yes")
+    with pytest.raises(TypeError, match="extra_uturn_checks must be a bool"):
+        NoUTurnSampler(lambda x: -(x**2), step_size=0.1, extra_uturn_checks=1)

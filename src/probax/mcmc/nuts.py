@@ -71,6 +71,11 @@ class NoUTurnSampler(TransitionKernel):
       extra_uturn_checks: also apply Stan's U-turn checks across the two halves of every subtree
         (BlackJAX and NumPyro omit them). They end some trajectories earlier, mostly on strongly
         correlated targets, at about 20% more leapfrog steps per transition elsewhere.
+      trapezoidal_uturn: check U-turns on a span's momentum sum less half of its two end momenta,
+        the trapezoidal rule for the integral of the momentum along the span, as NumPyro and
+        BlackJAX do (Betancourt 2017, appendix A.4.2). False uses the whole sum, as Stan: it
+        over-counts the ends and so sees some U-turns one doubling late, about 10% more leapfrog
+        steps per transition on Gaussians at the same step size.
 
     Example:
       >>> import jax, jax.numpy as jnp
@@ -94,8 +99,12 @@ class NoUTurnSampler(TransitionKernel):
     unrolled_leapfrog_steps: int = static_field(default=1)
     inverse_mass_matrix: Any = None
     extra_uturn_checks: bool = static_field(default=False)
+    trapezoidal_uturn: bool = static_field(default=True)
 
     def __post_init__(self) -> None:
+        for name in ("extra_uturn_checks", "trapezoidal_uturn"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"NoUTurnSampler: {name} must be a bool, got {getattr(self, name)!r}.")
         check_hamiltonian_settings(self, "max_tree_depth")
         check_hamiltonian_settings(self, "unrolled_leapfrog_steps")
         if not self.max_energy_diff > 0:
@@ -146,6 +155,7 @@ class NoUTurnSampler(TransitionKernel):
             self.max_energy_diff,
             self.unrolled_leapfrog_steps,
             self.extra_uturn_checks,
+            self.trapezoidal_uturn,
         )
         proposal = info.proposal
         results = previous._replace(

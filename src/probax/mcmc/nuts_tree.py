@@ -10,8 +10,10 @@ without waiting for each other at every doubling.
 The rules are Stan's (Hoffman & Gelman 2014; Betancourt 2017):
 - multinomial sampling: uniform progressive sampling inside a subtree, biased
   progressive sampling (prefer the new subtree) when merging it;
-- the generalized U-turn criterion on momentum sums and velocities `M^{-1} p`,
-  checked for every subtree when it completes and, optionally like Stan, also
+- the generalized U-turn criterion on momentum sums and velocities `M^{-1} p`
+  (by default on the trapezoidal sum, as NumPyro and BlackJAX: the span's
+  momentum sum less half of its two end momenta; Stan uses the whole sum), checked
+  for every subtree when it completes and, optionally like Stan, also
   across the boundary of its two halves (left half plus the first state of the
   right half, checked as soon as that state is added, and the last state of the
   left half plus the right half); BlackJAX and NumPyro omit these;
@@ -204,12 +206,18 @@ def _empty_checkpoints(
     return _Checkpoints(table, table, jnp.zeros((checks, slots), dtype))
 
 
-def _checkpoint_rows(new: _End, previous: _End, sum_before: jax.Array, checks: int) -> tuple[list, list]:
-    """Slot rows for leaf `new` (after `previous`): velocities and momentum offsets, one per check."""
-    velocities, offsets = [new.velocity], [-sum_before]
+def _checkpoint_rows(
+    new: _End, previous: _End, sum_before: jax.Array, checks: int, trapezoidal_uturn: bool
+) -> tuple[list, list]:
+    """Slot rows for leaf `new` (after `previous`): velocities and momentum offsets, one per check.
+
+    With the trapezoidal criterion a check's offset also takes off half its first state's momentum.
+    """
+    first_offset = -0.5 * new.momentum - sum_before if trapezoidal_uturn else -sum_before
+    velocities, offsets = [new.velocity], [first_offset]
     if checks > 1:
         velocities.append(previous.velocity)
-        offsets.append(previous.momentum - sum_before)
+        offsets.append((0.5 if trapezoidal_uturn else 1.0) * previous.momentum - sum_before)
     return velocities, offsets
 
 
@@ -235,7 +243,8 @@ def _slot_checks(
 ) -> tuple[jax.Array, jax.Array | None]:
     """U-turn checks of the subtrees whose first leaves sit in the slots, ending at `leaf`.
 
-    `leaf_dot_sum` is `leaf_velocity . momentum_sum`.
+    `momentum_sum` is the subtree's momentum sum to `leaf` (less half of `leaf`'s momentum with the
+    trapezoidal criterion) and `leaf_dot_sum` is `leaf_velocity . momentum_sum`.
 
     Returns `(whole, across)`, each `(slots,)`: whether the subtree from slot `j`'s leaf to `leaf`
     turned; and (with the extra checks) whether the part from the leaf before slot `j`'s one to `leaf`
@@ -285,6 +294,7 @@ def build_trajectory(
     max_energy_diff: float,
     unrolled_leapfrog_steps: int,
     extra_uturn_checks: bool = False,
+    trapezoidal_uturn: bool = True,
 ) -> TrajectoryInfo:
     """Build a No-U-Turn trajectory from `initial` (with a momentum already drawn) and pick a state.
 
@@ -299,6 +309,8 @@ def build_trajectory(
       unrolled_leapfrog_steps: leapfrog steps per leaf.
       extra_uturn_checks: also check, like Stan, across the two halves of every subtree (and of the
         trajectory when a subtree is merged); BlackJAX and NumPyro do not.
+      trapezoidal_uturn: check U-turns on the momentum sum less half of its two end momenta (the
+        trapezoidal rule, as NumPyro and BlackJAX) rather than on the whole sum (Stan).
 
     Returns:
       The chosen state and the trajectory's statistics.
@@ -367,13 +379,20 @@ def build_trajectory(
         subtree_momentum_sum = sum_before + new.momentum
         merged_sum = state.momentum_sum + subtree_momentum_sum
         checks = checkpoints.velocities.shape[0]
-        row_velocities, row_offsets = _checkpoint_rows(new, start, sum_before, checks)
+        row_velocities, row_offsets = _checkpoint_rows(new, start, sum_before, checks, trapezoidal_uturn)
+        # The sums the U-turn checks use: the trapezoidal criterion takes off half of each span's end
+        # momenta (for the subtree spans, the first end's half is in the checkpoint offsets).
+        checked_subtree_sum, checked_merged_sum = subtree_momentum_sum, merged_sum
+        if trapezoidal_uturn:
+            far_end_momentum = jnp.where(forward, state.left.momentum, state.right.momentum)
+            checked_subtree_sum = subtree_momentum_sum - 0.5 * new.momentum
+            checked_merged_sum = merged_sum - 0.5 * (far_end_momentum + new.momentum)
         # Every dot product over the state this leaf needs, in one reduction: twice the kinetic energy,
-        # the leaf's velocity against the subtree's momentum sum, both trajectory ends' velocities
-        # against the merged sum (the U-turn criterion), and the checkpoint rows'.
+        # the leaf's velocity against the subtree's checked sum, both trajectory ends' velocities
+        # against the merged one (the U-turn criterion), and the checkpoint rows'.
         dots = _row_dots(
             [new.momentum, new_velocity, far_end_velocity, new_velocity, *row_velocities],
-            [new_velocity, subtree_momentum_sum, merged_sum, merged_sum, *row_offsets],
+            [new_velocity, checked_subtree_sum, checked_merged_sum, checked_merged_sum, *row_offsets],
         )
         energy = 0.5 * dots[0] - new.target_log_prob
         energy_error = energy - initial_energy
@@ -387,7 +406,7 @@ def build_trajectory(
         take_leaf = log_leaf_uniform < log_weight - subtree_log_weight
 
         checkpoints = _store_checkpoint(checkpoints, state.leaf, row_velocities, row_offsets, dots[4:])
-        whole, across = _slot_checks(checkpoints, new_velocity, subtree_momentum_sum, dots[1])
+        whole, across = _slot_checks(checkpoints, new_velocity, checked_subtree_sum, dots[1])
         subtree_turned = _subtree_turned(whole, across, state.leaf)
 
         # Merge a complete, valid subtree: biased progressive sampling, then the trajectory's U-turn.
