@@ -194,3 +194,23 @@ def test_value_event_part_broadcasts_against_event_shape_as_in_tfp():
     np.testing.assert_allclose(dirichlet.log_prob(third[:1]), dirichlet.log_prob(third), rtol=1e-14)
     with pytest.raises(ValueError, match=r"value event part and event_shape: shapes \(2,\), \(3,\)"):
         mvn.log_prob(np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    ("build", "outside"),
+    [
+        (lambda flag: tfd.Gamma(2.0, 1.5, force_probs_to_zero_outside_support=flag), -1.0),
+        (lambda flag: tfd.Exponential(1.5, force_probs_to_zero_outside_support=flag), -1.0),
+        (lambda flag: tfd.Beta(2.0, 3.0, force_probs_to_zero_outside_support=flag), 1.5),
+        (lambda flag: tfd.Poisson(4.0, force_probs_to_zero_outside_support=flag), 2.5),
+        (lambda flag: tfd.Geometric(probs=0.3, force_probs_to_zero_outside_support=flag), -1.0),
+    ],
+    ids=["gamma", "exponential", "beta", "poisson", "geometric"],
+)
+@pytest.mark.parametrize("flag", [False, True])
+def test_tfp_flag_force_probs_to_zero_outside_support(build, outside, flag):
+    # TFP's flag is accepted (and kept in `parameters`); probax gives -inf outside the support either way.
+    d = build(flag)
+    assert d.parameters["force_probs_to_zero_outside_support"] is flag
+    assert float(d.log_prob(outside)) == -np.inf and float(d.prob(outside)) == 0.0
+    assert d.copy().parameters["force_probs_to_zero_outside_support"] is flag

@@ -32,6 +32,8 @@ class Beta(Distribution):
     Args:
       concentration1: positive concentration of x (scipy's `a`).
       concentration0: positive concentration of 1 - x (scipy's `b`).
+      force_probs_to_zero_outside_support: accepted for TFP compatibility; probax always
+        gives `-inf` log-probability outside the support (TFP gives NaN unless this is True).
       validate_args: check parameters and values, raising `ValueError` on bad ones.
       allow_nan_stats: return NaN for undefined statistics instead of raising.
       name: a name for this distribution.
@@ -45,11 +47,13 @@ class Beta(Distribution):
 
     """
 
+    _static_names = ("force_probs_to_zero_outside_support",)
     _value_support = constraints.unit_interval
 
     def __init__(self, concentration1, concentration0, validate_args=False, allow_nan_stats=True,
-                 name=None):
+                 force_probs_to_zero_outside_support=False, name=None):
         super().__init__(concentration1=concentration1, concentration0=concentration0,
+                         force_probs_to_zero_outside_support=bool(force_probs_to_zero_outside_support),
                          validate_args=validate_args, allow_nan_stats=allow_nan_stats, name=name)
 
     @classmethod

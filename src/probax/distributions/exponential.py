@@ -19,6 +19,8 @@ class Exponential(Gamma):
 
     Args:
       rate: inverse scale, positive.
+      force_probs_to_zero_outside_support: accepted for TFP compatibility; probax always
+        gives `-inf` log-probability outside the support (TFP gives NaN unless this is True).
       validate_args: check parameters and values, raising `ValueError` on bad ones.
       allow_nan_stats: return NaN for undefined statistics instead of raising.
       name: a name for this distribution.
@@ -35,9 +37,11 @@ class Exponential(Gamma):
     # Gamma's other parameters, read by Gamma's methods and its KL divergence.
     log_rate = None
 
-    def __init__(self, rate, validate_args=False, allow_nan_stats=True, name=None):
-        Distribution.__init__(self, rate=rate, validate_args=validate_args,
-                              allow_nan_stats=allow_nan_stats, name=name)
+    def __init__(self, rate, force_probs_to_zero_outside_support=False, validate_args=False,
+                 allow_nan_stats=True, name=None):
+        Distribution.__init__(self, rate=rate,
+                              force_probs_to_zero_outside_support=bool(force_probs_to_zero_outside_support),
+                              validate_args=validate_args, allow_nan_stats=allow_nan_stats, name=name)
 
     @classmethod
     def _parameter_properties(cls):

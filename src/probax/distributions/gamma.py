@@ -26,6 +26,8 @@ class Gamma(Distribution):
       concentration: shape, positive.
       rate: inverse scale, positive.
       log_rate: log of the inverse scale (an alternative to `rate`).
+      force_probs_to_zero_outside_support: accepted for TFP compatibility; probax always
+        gives `-inf` log-probability outside the support (TFP gives NaN unless this is True).
       validate_args: check parameters and values, raising `ValueError` on bad ones.
       allow_nan_stats: return NaN for undefined statistics instead of raising.
       name: a name for this distribution.
@@ -39,12 +41,14 @@ class Gamma(Distribution):
 
     """
 
+    _static_names = ("force_probs_to_zero_outside_support",)
     _value_support = constraints.nonnegative
 
     def __init__(self, concentration, rate=None, log_rate=None, validate_args=False,
-                 allow_nan_stats=True, name=None):
+                 allow_nan_stats=True, force_probs_to_zero_outside_support=False, name=None):
         exactly_one("Gamma", rate=rate, log_rate=log_rate)
         super().__init__(concentration=concentration, rate=rate, log_rate=log_rate,
+                         force_probs_to_zero_outside_support=bool(force_probs_to_zero_outside_support),
                          validate_args=validate_args, allow_nan_stats=allow_nan_stats, name=name)
 
     @classmethod
