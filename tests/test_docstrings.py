@@ -11,6 +11,7 @@ import pytest
 
 import probax
 from probax import (
+    _internal,
     bijectors,
     datasets,
     distributions,
@@ -24,7 +25,9 @@ from probax import (
     vi,
 )
 
-PACKAGES = [distributions, bijectors, math, datasets, glm, layers, mcmc, metrics, optimizer, training, vi]
+PACKAGES = [
+    _internal, distributions, bijectors, math, datasets, glm, layers, mcmc, metrics, optimizer, training, vi
+]
 MODULES = sorted(
     [
         f"{package.__name__}.{info.name}"

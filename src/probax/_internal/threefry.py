@@ -63,10 +63,11 @@ def _fusable_key_words(key: jax.Array, shape: Sequence[int]) -> jax.Array | None
     if not jax.config.jax_threefry_partitionable or math.prod(shape) >= 2**32 or not hasattr(key, "dtype"):
         return None  # (not a key array: `jax.random` raises its own error)
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        if key.shape != () or "threefry" not in str(jax.random.key_impl(key)):
+        if key.shape != () or str(jax.random.key_impl(key)) != "threefry2x32":
             return None
         return jax.random.key_data(key)
-    if key.dtype == jnp.uint32 and key.shape == (2,) and "threefry" in str(jax.config.jax_default_prng_impl):
+    legacy_threefry = str(jax.config.jax_default_prng_impl) == "threefry2x32"
+    if key.dtype == jnp.uint32 and key.shape == (2,) and legacy_threefry:
         return key
     return None
 
@@ -164,7 +165,14 @@ def _from_uniform_draw(name: str):
         return _draw(getattr(jax.random, name), fused, key, shape, dtype)
 
     draw.__name__ = draw.__qualname__ = name
-    draw.__doc__ = f"`jax.random.{name}(key, shape, dtype)`: the same values, fused on CPU."
+    draw.__doc__ = f"""`jax.random.{name}(key, shape, dtype)`: the same values, fused on CPU.
+
+    Example:
+      >>> key = jax.random.key(4)
+      >>> bool(jnp.all({name}(key, (2, 3)) == jax.random.{name}(key, (2, 3))))
+      True
+
+    """
     return draw
 
 
