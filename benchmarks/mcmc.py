@@ -575,13 +575,14 @@ def measure(
     first = runner(model, init, jax.random.key(11), warmup, draws)
     later = [runner(model, init, jax.random.key(12 + i), warmup, draws) for i in range(seeds)]
     ess = [min_bulk_ess(run.draws) for run in later]
+    median_ess = float(np.median(ess))
     return {
-        "min_ess_bulk": float(np.median(ess)),
+        "min_ess_bulk": median_ess,
         "min_ess_bulk_per_seed": ess,
         "seconds_with_compile": first.seconds,
         "seconds_without_compile": float(np.median([run.seconds for run in later])),
         "min_ess_bulk_first_run": min_bulk_ess(first.draws),
-        "ess_per_second_with_compile": float(np.median(ess)) / first.seconds,
+        "ess_per_second_with_compile": median_ess / first.seconds,
         "ess_per_second_without_compile": float(
             np.median([e / run.seconds for e, run in zip(ess, later, strict=True)])
         ),

@@ -74,8 +74,8 @@ class NoUTurnSampler(TransitionKernel):
       trapezoidal_uturn: check U-turns on a span's momentum sum less half of its two end momenta,
         the trapezoidal rule for the integral of the momentum along the span, as NumPyro and
         BlackJAX do (Betancourt 2017, appendix A.4.2). False uses the whole sum, as Stan: it
-        over-counts the ends and so sees some U-turns one doubling late, about 10% more leapfrog
-        steps per transition on Gaussians at the same step size.
+        over-counts the ends and so sees some U-turns one doubling late: 2-16% more leapfrog
+        steps per transition on a 10-d Gaussian at the same step sizes.
 
     Example:
       >>> import jax, jax.numpy as jnp
